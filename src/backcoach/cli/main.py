@@ -1,0 +1,187 @@
+"""The `backcoach` command line. Each command parses its options and calls the shared content and domain code.
+
+Heavy modules (rich, pydantic, the catalogue) are imported inside the commands, so `backcoach --help` stays fast.
+Usage errors exit with code 2 and name the option and its allowed values; no traceback reaches a user unless
+BACKCOACH_DEBUG is set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from backcoach.domain.vocab import EQUIPMENT, PLAN_LEVELS
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+
+    from backcoach.domain.vocab import Equipment
+
+EXIT_USAGE = 2
+
+
+class EquipmentList(click.ParamType["frozenset[Equipment]", Any]):
+    """A comma-separated list drawn from the equipment vocabulary; "none" or empty means no equipment."""
+
+    name = "LIST"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> frozenset[Equipment]:
+        if isinstance(value, frozenset):
+            return value
+        items = [v.strip().lower() for v in str(value).split(",") if v.strip()]
+        if items == ["none"]:
+            return frozenset()
+        allowed = ", ".join(EQUIPMENT)
+        for item in items:
+            if item not in EQUIPMENT:
+                self.fail(f"{item!r} is not one of {allowed} (comma-separated, or none).", param, ctx)
+        return frozenset(items)  # type: ignore[arg-type]
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _print(renderable: RenderableType) -> None:
+    _console().print(renderable)
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _usage_error(message: str, param_hint: str | None = None) -> NoReturn:
+    raise click.BadParameter(message, param_hint=param_hint)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="backcoach", prog_name="backcoach")
+def cli() -> None:
+    """backcoach coaches you through a home program of lower-back strengthening and stretching exercises.
+
+    It is not medical advice: stop any exercise that makes your pain worse, and see a doctor if your pain is
+    severe or not improving.
+    """
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the full exercise objects as JSON.")
+def exercises(as_json: bool) -> None:
+    """List the exercise catalogue."""
+    from backcoach import content
+
+    cat = content.catalogue()
+    if as_json:
+        _echo_json([e.model_dump() for e in cat])
+        return
+    from backcoach.cli.render import exercise_table
+
+    _print(exercise_table(cat))
+
+
+@cli.command()
+@click.argument("exercise_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print the exercise object as JSON.")
+def exercise(exercise_id: str, as_json: bool) -> None:
+    """Show one exercise: what it works, how to do it, its dose and its sources."""
+    from backcoach import content
+
+    try:
+        e = content.exercise(exercise_id)
+    except content.UnknownId as exc:
+        _usage_error(str(exc), "ID")
+    if as_json:
+        _echo_json(e.model_dump())
+        return
+    from backcoach.cli.render import exercise_card
+
+    _print(exercise_card(e, content.catalogue().articles))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the programs as JSON.")
+def programs(as_json: bool) -> None:
+    """List the five programs, one per source article."""
+    from backcoach import content
+
+    progs = list(content.programs().values())
+    if as_json:
+        _echo_json([p.model_dump() for p in progs])
+        return
+    from backcoach.cli.render import program_table
+
+    _print(program_table(progs))
+
+
+@cli.command()
+@click.argument("program_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print the program as JSON.")
+def program(program_id: str, as_json: bool) -> None:
+    """Show one program exactly as its article gives it."""
+    from backcoach import content
+
+    try:
+        p = content.program(program_id)
+    except content.UnknownId as exc:
+        _usage_error(str(exc), "ID")
+    if as_json:
+        _echo_json(p.model_dump())
+        return
+    from backcoach.cli.render import program_card
+
+    names = {e.id: e.name for e in content.catalogue()}
+    _print(program_card(p, names))
+
+
+@cli.command()
+@click.option(
+    "--minutes",
+    type=click.IntRange(5, 60),
+    default=15,
+    show_default=True,
+    help="How long the session may last (5 to 60).",
+)
+@click.option(
+    "--equipment",
+    type=EquipmentList(),
+    default="",
+    help=f"What you have, comma-separated from: {', '.join(EQUIPMENT)}. Default: none.",
+)
+@click.option("--no-floor", is_flag=True, help="Leave out everything done lying or kneeling on the floor.")
+@click.option("--level", type=click.Choice(PLAN_LEVELS), default="beginner", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+def plan(minutes: int, equipment: frozenset[Equipment], no_floor: bool, level: str, as_json: bool) -> None:
+    """Build today's session from your time, equipment and level."""
+    from backcoach import content
+    from backcoach.domain.planner import PlanInfeasible, PlanRequest, build_plan
+
+    request = PlanRequest(minutes=minutes, equipment=equipment, floor=not no_floor, level=level)  # type: ignore[arg-type]
+    try:
+        result = build_plan(content.catalogue(), request)
+    except PlanInfeasible as exc:
+        raise click.UsageError(str(exc)) from None
+    if as_json:
+        _echo_json(result.to_dict())
+        return
+    from backcoach.cli.render import plan_view
+
+    _print(plan_view(result))
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="backcoach")
+    except SystemExit:
+        raise
+    except Exception as exc:
+        if os.environ.get("BACKCOACH_DEBUG"):
+            raise
+        click.echo(f"backcoach: {exc}", err=True)
+        click.echo("(set BACKCOACH_DEBUG=1 to see the details)", err=True)
+        sys.exit(1)

@@ -1,0 +1,141 @@
+"""Rich renderings of the catalogue, programs and plans for the terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from backcoach.domain.catalogue import Article, Exercise
+from backcoach.domain.describe import describe
+from backcoach.domain.planner import Plan
+from backcoach.domain.programs import Program
+
+NOT_ADVICE = "backcoach is not medical advice. Stop any exercise that makes your pain worse."
+
+
+def _minutes(seconds: int) -> str:
+    m, s = divmod(seconds, 60)
+    return f"{m}:{s:02d}"
+
+
+def exercise_table(exercises: Iterable[Exercise]) -> Table:
+    table = Table(title="Exercises", title_justify="left", header_style="bold")
+    table.add_column("id", style="cyan", no_wrap=True)
+    table.add_column("name")
+    table.add_column("category")
+    table.add_column("position")
+    table.add_column("level")
+    table.add_column("equipment")
+    table.add_column("targets")
+    for e in exercises:
+        table.add_row(
+            e.id,
+            e.name,
+            e.category,
+            e.position,
+            e.level,
+            ", ".join(e.equipment) or "-",
+            ", ".join(e.targets),
+        )
+    return table
+
+
+def _bullets(items: Iterable[str], numbered: bool = False) -> Text:
+    text = Text()
+    for i, item in enumerate(items, 1):
+        text.append(f"{i}. " if numbered else "• ", style="bold")
+        text.append(item + "\n")
+    return text
+
+
+def exercise_card(e: Exercise, articles: Mapping[str, Article]) -> Panel:
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column()
+    facts.add_row("Works", ", ".join(e.targets) + f"  ({', '.join(e.muscles)})")
+    facts.add_row("Type", f"{e.category}, {e.level}, {e.position}{', on the floor' if e.floor else ''}")
+    facts.add_row("Equipment", ", ".join(e.equipment) or ("a mat" if e.floor else "none"))
+    if e.aliases:
+        facts.add_row("Also called", ", ".join(e.aliases))
+    facts.add_row("Dose", describe(e.prescription))
+    parts: list[RenderableType] = [facts, Text("")]
+    parts += [Text("Why", style="bold underline"), _bullets(e.benefits)]
+    parts += [Text("How", style="bold underline"), _bullets(e.steps, numbered=True)]
+    parts += [Text("Form cues", style="bold underline"), _bullets(e.cues)]
+    if e.cautions:
+        parts += [Text("Take care", style="bold underline"), _bullets(e.cautions)]
+    if e.variations:
+        parts += [
+            Text("Variations", style="bold underline"),
+            _bullets(f"{v.name} ({v.direction}): {v.description}" for v in e.variations),
+        ]
+    sources = Text()
+    for s in e.sources:
+        title = articles[s.file].title if s.file in articles else s.file
+        sources.append(f"• {s.file}", style="cyan")
+        sources.append(f" — {title}: {describe(s.prescription)}\n")
+        for note in s.notes:
+            sources.append(f"    {note}\n", style="dim")
+    parts += [Text("Sources", style="bold underline"), sources]
+    parts += [Text(f"Why this dose: {e.prescription_reason}", style="italic"), Text(NOT_ADVICE, style="dim")]
+    return Panel(Group(*parts), title=f"[bold]{e.name}[/bold]  [dim]{e.id}[/dim]", title_align="left")
+
+
+def program_table(programs: Iterable[Program]) -> Table:
+    table = Table(title="Programs (one per source article)", title_justify="left", header_style="bold")
+    table.add_column("id", style="cyan", no_wrap=True)
+    table.add_column("title")
+    table.add_column("source file")
+    table.add_column("exercises", justify="right")
+    table.add_column("minutes a day")
+    for p in programs:
+        minutes = f"{p.minutes_per_day.min}-{p.minutes_per_day.max}" if p.minutes_per_day else "-"
+        table.add_row(p.id, p.title, p.source_file, str(len(p.items)), minutes)
+    return table
+
+
+def program_card(p: Program, names: Mapping[str, str]) -> Panel:
+    table = Table(header_style="bold", expand=True)
+    table.add_column("#", justify="right")
+    table.add_column("stage")
+    table.add_column("exercise")
+    table.add_column("the article's dose")
+    for i, item in enumerate(p.items, 1):
+        table.add_row(str(i), item.stage, names.get(item.exercise, item.exercise), describe(item.prescription))
+    head = Text()
+    head.append(p.summary + "\n")
+    head.append(f"Source: {p.source_file}\n", style="cyan")
+    if p.minutes_per_day:
+        head.append(f"{p.minutes_per_day.min} to {p.minutes_per_day.max} minutes a day")
+    if p.sessions_per_day:
+        head.append(f", {p.sessions_per_day.min} to {p.sessions_per_day.max} times a day")
+    parts: list[RenderableType] = [head, table]
+    if p.notes:
+        parts += [Text("Safety notes", style="bold underline"), _bullets(p.notes)]
+    parts.append(Text(NOT_ADVICE, style="dim"))
+    return Panel(Group(*parts), title=f"[bold]{p.title}[/bold]  [dim]{p.id}[/dim]", title_align="left")
+
+
+def plan_view(plan: Plan) -> Group:
+    table = Table(
+        title=f"Today's plan: {plan.minutes} minutes, {plan.level}",
+        title_justify="left",
+        header_style="bold",
+        expand=True,
+    )
+    table.add_column("#", justify="right")
+    table.add_column("exercise")
+    table.add_column("dose")
+    table.add_column("time", justify="right")
+    for i, item in enumerate(plan.items, 1):
+        dose = describe(item.prescription, today=True)
+        if item.note:
+            dose += f"\n[dim]{item.note}[/dim]"
+        table.add_row(str(i), f"{item.name}\n[dim]{item.exercise}[/dim]", dose, _minutes(item.estimated_duration_s))
+    total = Text(f"Estimated time: {_minutes(plan.estimated_duration_s)} of {plan.minutes}:00", style="bold")
+    cautions = Text("Before you start", style="bold underline")
+    return Group(table, total, Text(""), cautions, _bullets(plan.cautions))

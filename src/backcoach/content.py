@@ -1,0 +1,57 @@
+"""The shipped content (catalogue and programs), loaded on first use and shared by every adapter."""
+
+from __future__ import annotations
+
+import difflib
+from functools import cache
+
+from backcoach.domain.catalogue import Catalogue, Exercise, load_catalogue
+from backcoach.domain.programs import Program, load_programs
+
+
+@cache
+def catalogue() -> Catalogue:
+    return load_catalogue()
+
+
+@cache
+def programs() -> dict[str, Program]:
+    return load_programs(catalogue())
+
+
+class UnknownId(LookupError):
+    def __init__(self, kind: str, value: str, suggestions: list[str], known: list[str]) -> None:
+        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else f" Known ids: {', '.join(known)}."
+        super().__init__(f"unknown {kind} {value!r}.{hint}")
+        self.kind = kind
+        self.value = value
+        self.suggestions = suggestions
+
+
+def closest(value: str, known: list[str]) -> list[str]:
+    matches = difflib.get_close_matches(value, known, n=3, cutoff=0.5)
+    if not matches:
+        matches = [k for k in known if value and (value in k or k in value)][:3]
+    return matches
+
+
+def exercise(exercise_id: str) -> Exercise:
+    cat = catalogue()
+    if exercise_id in cat:
+        return cat.get(exercise_id)
+    # People type names and aliases too ("bird dog", "ADIM"): resolve those before giving up.
+    wanted = exercise_id.strip().lower().replace("_", "-")
+    for e in cat:
+        names = {e.id, e.name.lower(), *(a.lower() for a in e.aliases)}
+        if wanted in names or wanted.replace("-", " ") in names:
+            return e
+    known = list(cat.exercises)
+    raise UnknownId("exercise", exercise_id, closest(wanted, known), known)
+
+
+def program(program_id: str) -> Program:
+    progs = programs()
+    if program_id in progs:
+        return progs[program_id]
+    known = list(progs)
+    raise UnknownId("program", program_id, closest(program_id.lower(), known), known)

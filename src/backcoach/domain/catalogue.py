@@ -1,0 +1,229 @@
+"""The exercise catalogue: typed, validated objects built from one data file per exercise.
+
+Every number in a prescription comes from one of the five source articles; a value an article leaves vague is
+`None`, never a guess. The default prescription of an exercise is a reasoned choice among its sources, and the
+reason is part of the data.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from backcoach.domain.vocab import Category, Direction, Equipment, Level, Position, Target
+
+PositiveInt = Annotated[int, Field(ge=1)]
+Text = Annotated[str, Field(min_length=3)]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Prescription(_Frozen):
+    """A dosage. Ranges such as "3 to 5 times" are `reps=3, reps_max=5`."""
+
+    reps: PositiveInt | None = None
+    reps_max: PositiveInt | None = None
+    hold_s: PositiveInt | None = None
+    hold_s_max: PositiveInt | None = None
+    sets: PositiveInt | None = None
+    rest_s: PositiveInt | None = None
+    per_side: bool = False
+    alternating: bool = False
+    times_per_day: PositiveInt | None = None
+    target_reps: PositiveInt | None = None
+
+    @model_validator(mode="after")
+    def _ranges_are_ordered(self) -> Self:
+        for low, high in (("reps", "reps_max"), ("hold_s", "hold_s_max")):
+            lo, hi = getattr(self, low), getattr(self, high)
+            if lo is not None and hi is not None and hi < lo:
+                raise ValueError(f"{high} ({hi}) is smaller than {low} ({lo})")
+        if self.per_side and self.alternating:
+            raise ValueError("per_side and alternating cannot both be true: alternating already covers both sides")
+        if self.rest_s is not None and (self.sets or 1) < 2:
+            raise ValueError("rest_s is the rest between sets, so it needs sets of 2 or more")
+        return self
+
+
+class Tempo(_Frozen):
+    """How long the movement itself takes, for the timing model (see `backcoach.domain.timing`).
+
+    `rep_s` is one whole repetition of a moving exercise, or the move into position of a held one; `relax_s` is
+    the return and pause after each hold.
+    """
+
+    rep_s: PositiveInt
+    relax_s: PositiveInt = 3
+
+
+class Spoken(_Frozen):
+    """The short spoken cues of a guided session: the movement, and the way back out of it."""
+
+    move: Text
+    release: Text = "Relax"
+
+
+class Variation(_Frozen):
+    name: Text
+    direction: Direction
+    description: Text
+
+
+class Source(_Frozen):
+    """One article's account of an exercise: its own prescription and where it differs from the others."""
+
+    file: str
+    prescription: Prescription = Prescription()
+    notes: list[Text] = []
+
+
+class Exercise(_Frozen):
+    id: Slug
+    name: Text
+    aliases: list[str] = []
+    category: Category
+    position: Position
+    floor: bool
+    equipment: list[Equipment] = []
+    level: Level
+    targets: Annotated[list[Target], Field(min_length=1)]
+    muscles: Annotated[list[Text], Field(min_length=1)]
+    benefits: Annotated[list[Text], Field(min_length=1)]
+    steps: Annotated[list[Text], Field(min_length=3)]
+    cues: Annotated[list[Text], Field(min_length=1)]
+    cautions: list[Text] = []
+    variations: list[Variation] = []
+    prescription: Prescription
+    prescription_source: str
+    prescription_reason: Text
+    tempo: Tempo
+    spoken: Spoken
+    sources: Annotated[list[Source], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        files = [s.file for s in self.sources]
+        if len(set(files)) != len(files):
+            raise ValueError("sources: an article is listed twice")
+        if self.prescription_source not in files:
+            raise ValueError(f"prescription_source {self.prescription_source!r} is not one of the sources {files}")
+        if len(set(self.equipment)) != len(self.equipment) or len(set(self.targets)) != len(self.targets):
+            raise ValueError("equipment and targets must not repeat a value")
+        return self
+
+    def source(self, file: str) -> Source:
+        for s in self.sources:
+            if s.file == file:
+                return s
+        raise KeyError(f"{self.id} has no source {file}")
+
+    @property
+    def holds(self) -> bool:
+        return self.prescription.hold_s is not None or self.prescription.hold_s_max is not None
+
+
+class Article(_Frozen):
+    file: str
+    title: Text
+    summary: Text
+    same_original_as: str | None = None
+
+
+class CatalogueError(ValueError):
+    """A data file failed validation. The message names the file, the entry and the field."""
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    articles: Mapping[str, Article]
+    exercises: Mapping[str, Exercise]
+
+    def __iter__(self) -> Iterator[Exercise]:
+        return iter(self.exercises.values())
+
+    def __len__(self) -> int:
+        return len(self.exercises)
+
+    def __contains__(self, exercise_id: object) -> bool:
+        return exercise_id in self.exercises
+
+    def get(self, exercise_id: str) -> Exercise:
+        return self.exercises[exercise_id]
+
+
+def format_validation_error(file: str, entry: str, error: ValidationError) -> str:
+    problems = []
+    for e in error.errors():
+        field = ".".join(str(p) for p in e["loc"]) or "(entry)"
+        problems.append(f"{file}: entry {entry!r}: field {field!r}: {e['msg']}")
+    return "\n".join(problems)
+
+
+def parse_toml(file: str, text: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogueError(f"{file}: not valid TOML: {exc}") from exc
+
+
+def parse_exercise(file: str, data: Mapping[str, Any], articles: Iterable[str]) -> Exercise:
+    entry = str(data.get("id", file.rsplit("/", 1)[-1].removesuffix(".toml")))
+    try:
+        exercise = Exercise.model_validate(data)
+    except ValidationError as exc:
+        raise CatalogueError(format_validation_error(file, entry, exc)) from None
+    known = set(articles)
+    for i, source in enumerate(exercise.sources):
+        if source.file not in known:
+            raise CatalogueError(
+                f"{file}: entry {entry!r}: field 'sources.{i}.file': unknown article {source.file!r}; "
+                f"allowed: {', '.join(sorted(known))}"
+            )
+    expected = file.rsplit("/", 1)[-1].removesuffix(".toml")
+    if exercise.id != expected:
+        raise CatalogueError(f"{file}: entry {entry!r}: field 'id': must match the file name {expected!r}")
+    return exercise
+
+
+def data_root() -> Traversable:
+    return resources.files("backcoach") / "data"
+
+
+def load_articles(root: Traversable | None = None) -> dict[str, Article]:
+    root = root or data_root()
+    name = "articles.toml"
+    raw = parse_toml(name, (root / name).read_text(encoding="utf-8"))
+    articles: dict[str, Article] = {}
+    for i, item in enumerate(raw.get("article", [])):
+        try:
+            article = Article.model_validate(item)
+        except ValidationError as exc:
+            raise CatalogueError(format_validation_error(name, str(item.get("file", i)), exc)) from None
+        articles[article.file] = article
+    return articles
+
+
+def load_catalogue(root: Traversable | None = None) -> Catalogue:
+    """Load and validate every exercise file under `root/exercises` (the shipped package data by default)."""
+    root = root or data_root()
+    articles = load_articles(root)
+    exercises: dict[str, Exercise] = {}
+    folder = root / "exercises"
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not path.name.endswith(".toml"):
+            continue
+        file = f"exercises/{path.name}"
+        exercise = parse_exercise(file, parse_toml(file, path.read_text(encoding="utf-8")), articles)
+        exercises[exercise.id] = exercise
+    if not exercises:
+        raise CatalogueError(f"{folder}: no exercise files found")
+    return Catalogue(articles=articles, exercises=exercises)

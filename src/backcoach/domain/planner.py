@@ -1,0 +1,358 @@
+"""The planner: a person's constraints in, one safe, timed session out.
+
+Rules, each checked by property tests over random option combinations:
+- the session opens with a warm-up or a stretch;
+- only exercises whose equipment is at hand, none on the floor when the floor is ruled out, and no advanced
+  exercise at beginner level;
+- the estimate never exceeds the minutes asked for, and fills at least 60% of them from 10 minutes up, whenever the
+  eligible exercises have that much in them;
+- from 15 minutes up it works the abdominals, the back extensors and the glutes, whenever an eligible exercise can;
+- a dose may be shortened to fit the time, never raised above the one it was given, and the item says so;
+- the same inputs always give the same plan (no randomness; every tie is broken by exercise id).
+
+Durations come from `backcoach.domain.timeline`, so a guided session built from the plan lasts exactly as long.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from backcoach.domain.catalogue import Catalogue, Exercise, Prescription
+from backcoach.domain.timeline import (
+    TRANSITION_S,
+    ceil_half,
+    exercise_duration,
+    resolution_notes,
+    resolve,
+    transition_duration,
+)
+from backcoach.domain.vocab import (
+    CORE_TARGETS,
+    EQUIPMENT,
+    PLAN_LEVELS,
+    POSITIONS,
+    Equipment,
+    PlanLevel,
+)
+
+MIN_MINUTES = 5
+MAX_MINUTES = 60
+DEFAULT_MINUTES = 15
+COVERAGE_FROM_MINUTES = 15
+FILL_FROM_MINUTES = 10
+FILL_SHARE = 0.6
+
+SAFETY_CAUTIONS = (
+    "Stop any exercise that makes your pain worse. Effort and mild stretching are fine; sharp, spreading or "
+    "increasing pain is not.",
+    "If you have had a back or spine injury, or have disc disease, check with your health care provider before you "
+    "start.",
+    "If your back pain is severe, or is not getting better, see a doctor.",
+    "backcoach is not medical advice and does not replace a clinician who has examined you.",
+)
+
+
+class PlanInputError(ValueError):
+    """A request value outside its allowed set; names the option and what it allows."""
+
+    def __init__(self, option: str, value: object, allowed: str) -> None:
+        super().__init__(f"{option}: {value!r} is not allowed; allowed: {allowed}")
+        self.option = option
+        self.value = value
+        self.allowed = allowed
+
+
+class PlanInfeasible(ValueError):
+    """No safe session can be built from these options; the message says which option to change."""
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    minutes: int = DEFAULT_MINUTES
+    equipment: frozenset[Equipment] = frozenset()
+    floor: bool = True
+    level: PlanLevel = "beginner"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.minutes, bool) or not isinstance(self.minutes, int):
+            raise PlanInputError("minutes", self.minutes, f"a whole number from {MIN_MINUTES} to {MAX_MINUTES}")
+        if not MIN_MINUTES <= self.minutes <= MAX_MINUTES:
+            raise PlanInputError("minutes", self.minutes, f"a whole number from {MIN_MINUTES} to {MAX_MINUTES}")
+        for item in self.equipment:
+            if item not in EQUIPMENT:
+                raise PlanInputError("equipment", item, ", ".join(EQUIPMENT))
+        if self.level not in PLAN_LEVELS:
+            raise PlanInputError("level", self.level, ", ".join(PLAN_LEVELS))
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    exercise: str
+    name: str
+    category: str
+    position: str
+    equipment: list[str]
+    prescription: Prescription
+    estimated_duration_s: int
+    note: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "exercise": self.exercise,
+            "name": self.name,
+            "category": self.category,
+            "position": self.position,
+            "equipment": list(self.equipment),
+            "prescription": self.prescription.model_dump(),
+            "estimated_duration_s": self.estimated_duration_s,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    minutes: int
+    level: PlanLevel
+    equipment: list[str]
+    floor: bool
+    estimated_duration_s: int
+    items: list[PlanItem]
+    cautions: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "minutes": self.minutes,
+            "level": self.level,
+            "equipment": list(self.equipment),
+            "floor": self.floor,
+            "estimated_duration_s": self.estimated_duration_s,
+            "items": [item.to_dict() for item in self.items],
+            "cautions": list(self.cautions),
+        }
+
+
+DoseFor = Callable[[Exercise], Prescription]
+
+
+def default_dose(exercise: Exercise) -> Prescription:
+    return exercise.prescription
+
+
+def eligible(catalogue: Iterable[Exercise], request: PlanRequest) -> list[Exercise]:
+    return [
+        e
+        for e in catalogue
+        if set(e.equipment) <= request.equipment
+        and (request.floor or not e.floor)
+        and (request.level == "advanced" or e.level != "advanced")
+    ]
+
+
+def dose_ladder(dose: Prescription) -> list[Prescription]:
+    """The full resolved dose, then ever shorter ones: fewer sets first, then down to half the repetitions.
+
+    Holds are never cut: the hold is what makes a stretch or a contraction work.
+    """
+    assert dose.reps is not None
+    assert dose.sets is not None
+    ladder = [dose]
+    for sets in range(dose.sets - 1, 0, -1):
+        ladder.append(dose.model_copy(update={"sets": sets, "rest_s": dose.rest_s if sets > 1 else None}))
+    for reps in range(dose.reps - 1, ceil_half(dose.reps) - 1, -1):
+        ladder.append(dose.model_copy(update={"sets": 1, "rest_s": None, "reps": reps}))
+    return ladder
+
+
+@dataclass
+class _Candidate:
+    exercise: Exercise
+    given: Prescription
+    ladder: list[Prescription]
+    durations: list[int]
+    rank: int = 0
+
+    @classmethod
+    def build(cls, exercise: Exercise, dose: Prescription) -> _Candidate:
+        ladder = dose_ladder(resolve(dose))
+        return cls(exercise, dose, ladder, [exercise_duration(exercise, d) for d in ladder])
+
+
+# The order a person naturally moves through on the mat: back, side, front, all fours, then up to a chair and
+# standing.
+_FLOW: tuple[str, ...] = ("supine", "side-lying", "prone", "quadruped", "kneeling", "seated", "standing")
+_POSITION_RANK = {p: i for i, p in enumerate(_FLOW)}
+assert set(_FLOW) == set(POSITIONS)
+_CATEGORY_RANK = {"warm-up": 0, "stretch": 1, "mobility": 2, "strength": 3}
+
+
+def _order(chosen: Sequence[_Candidate]) -> list[_Candidate]:
+    """The opener first, then the rest grouped on or off the floor as the opener is (so a person gets down once),
+    warm-ups leading each group, then by position and category."""
+    opener, rest = chosen[0], chosen[1:]
+    on_floor = opener.exercise.floor
+    return [opener, *sorted(rest, key=lambda c: _flow_key(c.exercise, on_floor))]
+
+
+def _flow_key(e: Exercise, on_floor: bool) -> tuple[Any, ...]:
+    return (e.floor != on_floor, e.category != "warm-up", _POSITION_RANK[e.position], _CATEGORY_RANK[e.category], e.id)
+
+
+def _total(chosen: Sequence[_Candidate]) -> int:
+    ordered = _order(chosen)
+    total = sum(c.durations[c.rank] for c in ordered)
+    total += sum(transition_duration(a.exercise, b.exercise) for a, b in itertools.pairwise(ordered))
+    return total
+
+
+def _shrink_to_fit(chosen: list[_Candidate], budget: int) -> bool:
+    """Shorten the longest shortenable item, one step at a time, until the session fits. False if it cannot."""
+    while _total(chosen) > budget:
+        shrinkable = [c for c in chosen if c.rank < len(c.ladder) - 1]
+        if not shrinkable:
+            return False
+        longest = max(shrinkable, key=lambda c: (c.durations[c.rank], c.exercise.id))
+        longest.rank += 1
+    return True
+
+
+def _try_add(chosen: list[_Candidate], candidate: _Candidate, budget: int, *, shorten: bool) -> bool:
+    """Add the candidate at its full dose, or (with `shorten`) at the longest of its shorter doses that fits."""
+    current = _total(chosen)
+    ranks = range(len(candidate.ladder)) if shorten else range(1)
+    for rank in ranks:
+        # Adding an item costs its own time plus at least one plain transition: a cheap bound that spares the
+        # exact (ordering) total for the many candidates that cannot fit.
+        if current + candidate.durations[rank] + TRANSITION_S > budget:
+            continue
+        candidate.rank = rank
+        if _total([*chosen, candidate]) <= budget:
+            chosen.append(candidate)
+            return True
+    candidate.rank = 0
+    return False
+
+
+def _variety(c: _Candidate, chosen: Sequence[_Candidate], request: PlanRequest, on_floor: bool) -> tuple[Any, ...]:
+    e = c.exercise
+    covered = {t for x in chosen for t in x.exercise.targets}
+    score = 3 * len(set(e.targets) - covered)
+    score += 2 * (e.category not in {x.exercise.category for x in chosen})
+    score += e.position not in {x.exercise.position for x in chosen}
+    score -= 2 * (e.floor != on_floor)
+    score += 2 * (request.level == "advanced" and e.level == "advanced")
+    return (-score, c.durations[0], e.id)
+
+
+def _opener_key(c: _Candidate, on_floor: bool) -> tuple[Any, ...]:
+    e = c.exercise
+    return (e.category != "warm-up", e.floor != on_floor, c.durations[0], e.id)
+
+
+def _infeasible_message(request: PlanRequest) -> str:
+    if not request.floor:
+        return (
+            "No warm-up or stretch can be done with these options: every exercise off the floor needs a chair, a "
+            "wall or a kettlebell. Add --equipment chair (and wall) or allow floor exercises."
+        )
+    return "No warm-up or stretch fits these options; allow floor exercises or add --equipment chair."
+
+
+def build_plan(
+    catalogue: Catalogue,
+    request: PlanRequest,
+    dose_for: DoseFor = default_dose,
+    cautions: Sequence[str] = (),
+) -> Plan:
+    budget = request.minutes * 60
+    pool = [_Candidate.build(e, dose_for(e)) for e in eligible(catalogue, request)]
+    openers = [c for c in pool if c.exercise.category in ("warm-up", "stretch")]
+    if not openers:
+        raise PlanInfeasible(_infeasible_message(request))
+    floor_count = sum(c.exercise.floor for c in pool)
+    on_floor = floor_count * 2 >= len(pool)
+    opener = min(openers, key=lambda c: _opener_key(c, on_floor))
+    on_floor = opener.exercise.floor
+    chosen = [opener]
+    remaining = [c for c in pool if c is not opener]
+    notes: list[str] = []
+
+    if request.minutes >= COVERAGE_FROM_MINUTES:
+        for target in CORE_TARGETS:
+            if any(target in c.exercise.targets for c in chosen):
+                continue
+            covering = [c for c in remaining if target in c.exercise.targets]
+            if not covering:
+                notes.append(f"No exercise for the {target} fits these options, so this plan leaves them out.")
+                continue
+            missing = {t for t in CORE_TARGETS if not any(t in c.exercise.targets for c in chosen)}
+            best = min(
+                covering,
+                key=lambda c: (-len(missing & set(c.exercise.targets)), _variety(c, chosen, request, on_floor)),
+            )
+            chosen.append(best)
+            remaining.remove(best)
+        while not _shrink_to_fit(chosen, budget):
+            dropped = chosen.pop()
+            dropped.rank = 0
+            notes.append(f"{dropped.exercise.name} did not fit in {request.minutes} minutes even when shortened.")
+
+    while True:
+        ranked = sorted(remaining, key=lambda c: _variety(c, chosen, request, on_floor))
+        added = next((c for c in ranked if _try_add(chosen, c, budget, shorten=False)), None)
+        if added is None:
+            added = next((c for c in ranked if _try_add(chosen, c, budget, shorten=True)), None)
+        if added is None:
+            break
+        remaining.remove(added)
+
+    ordered = _order(chosen)
+    items = []
+    previous: Exercise | None = None
+    for c in ordered:
+        duration = c.durations[c.rank] + (transition_duration(previous, c.exercise) if previous else 0)
+        items.append(_item(c, duration, request.minutes))
+        previous = c.exercise
+    total = sum(i.estimated_duration_s for i in items)
+    if request.minutes >= FILL_FROM_MINUTES and total < FILL_SHARE * budget:
+        notes.append(
+            f"Only about {round(total / 60)} minutes of exercise fit these options at today's doses; "
+            "more equipment, or allowing floor exercises, gives a fuller session."
+        )
+    return Plan(
+        minutes=request.minutes,
+        level=request.level,
+        equipment=[e for e in EQUIPMENT if e in request.equipment],
+        floor=request.floor,
+        estimated_duration_s=total,
+        items=items,
+        cautions=[*cautions, *notes, *SAFETY_CAUTIONS],
+    )
+
+
+def _describe(dose: Prescription) -> str:
+    sets = dose.sets or 1
+    reps = f"{dose.reps}" + (" each side" if dose.per_side or dose.alternating else "")
+    text = f"{sets} sets of {reps}" if sets > 1 else f"{reps} repetitions"
+    if dose.hold_s:
+        text += f", holding {dose.hold_s} s"
+    return text
+
+
+def _item(c: _Candidate, duration: int, minutes: int) -> PlanItem:
+    e, dose = c.exercise, c.ladder[c.rank]
+    notes = resolution_notes(c.given)
+    if c.rank:
+        notes.insert(0, f"Shortened to fit {minutes} minutes: {_describe(dose)} instead of {_describe(c.ladder[0])}.")
+    return PlanItem(
+        exercise=e.id,
+        name=e.name,
+        category=e.category,
+        position=e.position,
+        equipment=list(e.equipment),
+        prescription=dose,
+        estimated_duration_s=duration,
+        note=" ".join(notes) or None,
+    )

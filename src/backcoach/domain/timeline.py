@@ -1,0 +1,161 @@
+"""The timing model and the guided-session timeline: one piece of code for both.
+
+A session is a list of steps. Each exercise contributes an `intro` (its name and set-up), then its repetitions:
+every movement is a `rep` step lasting the exercise's tempo (`tempo.rep_s`), and a held exercise adds a `hold`
+step (exactly the prescription's `hold_s`) and a `relax` step (`tempo.relax_s`) after it. A per-side exercise does
+all of a set's repetitions on the left, a `switch-side` step, then the right; an alternating one takes the sides in
+turn within each repetition (one repetition is a left and a right movement). Sets are separated by `rest` steps of
+`rest_s`. Exercises are separated by `transition` steps, longer when the person has to get down to or up from the
+floor. A final `done` step closes the session.
+
+`exercise_duration` is the closed form of `exercise_steps` (the planner calls it thousands of times, so it must not
+build the steps); a property test holds the two equal for every exercise and dose.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from backcoach.domain.catalogue import Exercise, Prescription
+
+INTRO_S = 10
+"""Hearing the exercise's name and getting into its starting position."""
+SWITCH_SIDE_S = 5
+"""Turning over or changing legs between the two sides of a per-side exercise."""
+TRANSITION_S = 10
+"""Moving from one exercise to the next in the same place."""
+FLOOR_CHANGE_S = 15
+"""Extra time to get down onto the mat, or back up from it, between exercises."""
+DEFAULT_REST_S = 30
+"""Rest between sets when the article gives none."""
+START_REPS = 5
+"""Repetitions to start with when the article gives no count: the articles all ask for a slow start."""
+
+StepKind = Literal["intro", "rep", "hold", "relax", "switch-side", "rest", "transition", "done"]
+Side = Literal["left", "right"]
+STEP_KINDS: tuple[StepKind, ...] = ("intro", "rep", "hold", "relax", "switch-side", "rest", "transition", "done")
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    kind: StepKind
+    exercise: str | None
+    duration_s: int
+    say: str
+    side: Side | None = None
+    set: int | None = None
+    rep: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def resolve(prescription: Prescription) -> Prescription:
+    """Make a prescription concrete enough to time: every count a guided session needs gets a value.
+
+    A vague field stays vague in the catalogue; here it takes the timing model's cautious default.
+    """
+    reps = prescription.reps or START_REPS
+    if prescription.target_reps is not None:
+        reps = min(reps, prescription.target_reps)
+    sets = prescription.sets or 1
+    return prescription.model_copy(
+        update={
+            "reps": reps,
+            "hold_s": prescription.hold_s or prescription.hold_s_max,
+            "sets": sets,
+            "rest_s": (prescription.rest_s or DEFAULT_REST_S) if sets > 1 else None,
+        }
+    )
+
+
+def resolution_notes(prescription: Prescription) -> list[str]:
+    """Say which values `resolve` had to supply, so a person knows where a number came from."""
+    notes = []
+    if prescription.reps is None:
+        notes.append(f"The articles give no starting count, so backcoach starts with {START_REPS} and builds up.")
+    if prescription.hold_s is None and prescription.hold_s_max is not None:
+        notes.append(f"Hold for up to {prescription.hold_s_max} seconds.")
+    if prescription.rest_s is None and (prescription.sets or 1) > 1:
+        notes.append(f"No rest between sets is given; backcoach allows {DEFAULT_REST_S} seconds.")
+    return notes
+
+
+def _counts(dose: Prescription) -> tuple[int, int, int]:
+    if dose.reps is None or dose.sets is None:
+        raise ValueError("the dose must be resolved first (see resolve)")
+    sides = 2 if dose.per_side else 1
+    return dose.reps, dose.sets, sides
+
+
+def movement_s(exercise: Exercise, dose: Prescription) -> int:
+    """One movement: the move itself, plus the hold and the relax when the exercise is held."""
+    if dose.hold_s:
+        return exercise.tempo.rep_s + dose.hold_s + exercise.tempo.relax_s
+    return exercise.tempo.rep_s
+
+
+def exercise_duration(exercise: Exercise, dose: Prescription) -> int:
+    """Seconds from the exercise's intro to its last step, without the transition into it."""
+    reps, sets, sides = _counts(dose)
+    movements_per_side = reps * (2 if dose.alternating else 1)
+    one_set = sides * movements_per_side * movement_s(exercise, dose) + (sides - 1) * SWITCH_SIDE_S
+    rests = (sets - 1) * (dose.rest_s or 0)
+    return INTRO_S + sets * one_set + rests
+
+
+def exercise_steps(exercise: Exercise, dose: Prescription) -> Iterator[Step]:
+    reps, sets, sides = _counts(dose)
+    ex = exercise.id
+    yield Step("intro", ex, INTRO_S, f"{exercise.name}. {exercise.steps[0]}")
+    side_order: tuple[Side | None, ...] = ("left", "right") if sides == 2 else (None,)
+    for set_no in range(1, sets + 1):
+        for i, side in enumerate(side_order):
+            if i:
+                yield Step("switch-side", ex, SWITCH_SIDE_S, "Other side", side, set_no)
+            for rep_no in range(1, reps + 1):
+                turns: tuple[Side | None, ...] = ("left", "right") if dose.alternating else (side,)
+                for turn in turns:
+                    say = exercise.spoken.move
+                    if turn is not None and (dose.alternating or rep_no == 1):
+                        say = f"{turn.capitalize()} side. {say}"
+                    yield Step("rep", ex, exercise.tempo.rep_s, say, turn, set_no, rep_no)
+                    if dose.hold_s:
+                        yield Step("hold", ex, dose.hold_s, "Hold", turn, set_no, rep_no)
+                        yield Step("relax", ex, exercise.tempo.relax_s, exercise.spoken.release, turn, set_no, rep_no)
+        if set_no < sets:
+            yield Step("rest", ex, dose.rest_s or 0, f"Rest. Set {set_no + 1} of {sets} comes next.", None, set_no)
+
+
+def transition_duration(previous: Exercise, following: Exercise) -> int:
+    return TRANSITION_S + (FLOOR_CHANGE_S if previous.floor != following.floor else 0)
+
+
+def transition_step(previous: Exercise, following: Exercise) -> Step:
+    say = f"Next: {following.name}."
+    if previous.floor != following.floor:
+        say += " Take your time getting down onto the mat." if following.floor else " Take your time getting up."
+    return Step("transition", following.id, transition_duration(previous, following), say)
+
+
+DONE = Step("done", None, 0, "That's the session done. Well done.")
+
+
+def compile_timeline(items: Sequence[tuple[Exercise, Prescription]]) -> list[Step]:
+    """The whole session: every exercise with the transitions between them, then `done`."""
+    steps: list[Step] = []
+    previous: Exercise | None = None
+    for exercise, dose in items:
+        if previous is not None:
+            steps.append(transition_step(previous, exercise))
+        steps.extend(exercise_steps(exercise, dose))
+        previous = exercise
+    steps.append(DONE)
+    return steps
+
+
+def ceil_half(n: int) -> int:
+    return max(1, math.ceil(n / 2))
