@@ -16,6 +16,7 @@ Durations come from `backcoach.domain.timeline`, so a guided session built from 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,6 @@ from typing import Any
 from backcoach.domain.catalogue import Catalogue, Exercise, Prescription
 from backcoach.domain.timeline import (
     TRANSITION_S,
-    ceil_half,
     exercise_duration,
     resolution_notes,
     resolve,
@@ -134,6 +134,10 @@ class Plan:
         }
 
 
+def ceil_half(n: int) -> int:
+    return max(1, math.ceil(n / 2))
+
+
 DoseFor = Callable[[Exercise], Prescription]
 
 
@@ -151,9 +155,11 @@ def eligible(catalogue: Iterable[Exercise], request: PlanRequest) -> list[Exerci
     ]
 
 
-def dose_ladder(dose: Prescription) -> list[Prescription]:
-    """The full resolved dose, then ever shorter ones: fewer sets first, then down to half the repetitions.
+def dose_ladder(dose: Prescription) -> tuple[list[Prescription], int]:
+    """The full resolved dose, then ever shorter ones: fewer sets first, then fewer repetitions.
 
+    Returns the ladder and how many of its rungs are ordinary shortening (down to half the repetitions); the rungs
+    below that, down to a single repetition, are kept for the opener and the core exercises, which must fit.
     Holds are never cut: the hold is what makes a stretch or a contraction work.
     """
     assert dose.reps is not None
@@ -161,9 +167,11 @@ def dose_ladder(dose: Prescription) -> list[Prescription]:
     ladder = [dose]
     for sets in range(dose.sets - 1, 0, -1):
         ladder.append(dose.model_copy(update={"sets": sets, "rest_s": dose.rest_s if sets > 1 else None}))
-    for reps in range(dose.reps - 1, ceil_half(dose.reps) - 1, -1):
+    half = ceil_half(dose.reps)
+    ordinary = len(ladder) + dose.reps - half
+    for reps in range(dose.reps - 1, 0, -1):
         ladder.append(dose.model_copy(update={"sets": 1, "rest_s": None, "reps": reps}))
-    return ladder
+    return ladder, ordinary
 
 
 @dataclass
@@ -172,12 +180,13 @@ class _Candidate:
     given: Prescription
     ladder: list[Prescription]
     durations: list[int]
+    ordinary: int
     rank: int = 0
 
     @classmethod
     def build(cls, exercise: Exercise, dose: Prescription) -> _Candidate:
-        ladder = dose_ladder(resolve(dose))
-        return cls(exercise, dose, ladder, [exercise_duration(exercise, d) for d in ladder])
+        ladder, ordinary = dose_ladder(resolve(dose))
+        return cls(exercise, dose, ladder, [exercise_duration(exercise, d) for d in ladder], ordinary)
 
 
 # The order a person naturally moves through on the mat: back, side, front, all fours, then up to a chair and
@@ -221,7 +230,7 @@ def _shrink_to_fit(chosen: list[_Candidate], budget: int) -> bool:
 def _try_add(chosen: list[_Candidate], candidate: _Candidate, budget: int, *, shorten: bool) -> bool:
     """Add the candidate at its full dose, or (with `shorten`) at the longest of its shorter doses that fits."""
     current = _total(chosen)
-    ranks = range(len(candidate.ladder)) if shorten else range(1)
+    ranks = range(candidate.ordinary) if shorten else range(1)
     for rank in ranks:
         # Adding an item costs its own time plus at least one plain transition: a cheap bound that spares the
         # exact (ordering) total for the many candidates that cannot fit.
@@ -273,7 +282,11 @@ def build_plan(
         raise PlanInfeasible(_infeasible_message(request))
     floor_count = sum(c.exercise.floor for c in pool)
     on_floor = floor_count * 2 >= len(pool)
-    opener = min(openers, key=lambda c: _opener_key(c, on_floor))
+    # The best opener that fits the time (every opener fits at a single repetition unless its hold alone is longer).
+    openers.sort(key=lambda c: _opener_key(c, on_floor))
+    opener = next((c for c in openers if _shrink_to_fit([c], budget)), None)
+    if opener is None:
+        raise PlanInfeasible(f"No warm-up or stretch fits in {request.minutes} minutes at today's doses.")
     on_floor = opener.exercise.floor
     chosen = [opener]
     remaining = [c for c in pool if c is not opener]

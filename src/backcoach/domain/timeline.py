@@ -14,7 +14,6 @@ build the steps); a property test holds the two equal for every exercise and dos
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
@@ -155,7 +154,3 @@ def compile_timeline(items: Sequence[tuple[Exercise, Prescription]]) -> list[Ste
         previous = exercise
     steps.append(DONE)
     return steps
-
-
-def ceil_half(n: int) -> int:
-    return max(1, math.ceil(n / 2))

@@ -1,0 +1,41 @@
+"""Hypothesis strategies shared by the property tests."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from backcoach.domain.catalogue import Prescription
+from backcoach.domain.planner import MAX_MINUTES, MIN_MINUTES, PlanRequest
+from backcoach.domain.vocab import EQUIPMENT, PLAN_LEVELS
+
+plan_requests = st.builds(
+    PlanRequest,
+    minutes=st.integers(MIN_MINUTES, MAX_MINUTES),
+    equipment=st.frozensets(st.sampled_from(EQUIPMENT)),
+    floor=st.booleans(),
+    level=st.sampled_from(PLAN_LEVELS),
+)
+
+
+@st.composite
+def prescriptions(draw: st.DrawFn) -> Prescription:
+    """Any valid dose, including vague (null) fields."""
+    reps = draw(st.none() | st.integers(1, 40))
+    reps_max = draw(st.none() | st.integers(reps or 1, 45)) if reps is not None else None
+    hold = draw(st.none() | st.integers(1, 30))
+    hold_max = draw(st.none() | st.integers(hold or 1, 40))
+    sets = draw(st.none() | st.integers(1, 4))
+    rest = draw(st.none() | st.integers(5, 120)) if sets and sets > 1 else None
+    side = draw(st.sampled_from(["none", "per_side", "alternating"]))
+    return Prescription(
+        reps=reps,
+        reps_max=reps_max,
+        hold_s=hold,
+        hold_s_max=hold_max,
+        sets=sets,
+        rest_s=rest,
+        per_side=side == "per_side",
+        alternating=side == "alternating",
+        times_per_day=draw(st.none() | st.integers(1, 3)),
+        target_reps=draw(st.none() | st.integers(1, 40)),
+    )
