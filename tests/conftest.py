@@ -3,7 +3,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,7 +27,7 @@ def programs(catalogue: Catalogue) -> dict[str, Program]:
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private BACKCOACH_HOME for the test, so nothing touches the developer's own data."""
     path = tmp_path / "home"
     monkeypatch.setenv("BACKCOACH_HOME", str(path))

@@ -17,10 +17,12 @@ from backcoach.domain.planner import (
     eligible,
 )
 from backcoach.domain.timeline import TRANSITION_S, compile_timeline, exercise_duration, resolve
-from backcoach.domain.vocab import CORE_TARGETS
+from backcoach.domain.vocab import CORE_TARGETS, Equipment
 from tests.strategies import plan_requests, prescriptions
 
-EVERYTHING = frozenset({"chair", "wall", "kettlebell"})
+EVERYTHING: frozenset[Equipment] = frozenset({"chair", "wall", "kettlebell"})
+CHAIR_AND_WALL: frozenset[Equipment] = frozenset({"chair", "wall"})
+CHAIR: frozenset[Equipment] = frozenset({"chair"})
 
 
 def plan_or_none(catalogue: Catalogue, request: PlanRequest) -> Plan | None:
@@ -157,12 +159,12 @@ def test_no_floor_without_a_chair_cannot_open_a_session(catalogue: Catalogue) ->
 
 
 def test_no_floor_with_a_chair_and_a_wall_stays_off_the_floor(catalogue: Catalogue) -> None:
-    plan = build_plan(catalogue, PlanRequest(floor=False, equipment=frozenset({"chair", "wall"})))
+    plan = build_plan(catalogue, PlanRequest(floor=False, equipment=CHAIR_AND_WALL))
     assert all(not catalogue.get(i.exercise).floor for i in plan.items)
 
 
 def test_a_thin_pool_says_the_session_is_short(catalogue: Catalogue) -> None:
-    plan = build_plan(catalogue, PlanRequest(minutes=60, floor=False, equipment=frozenset({"chair"})))
+    plan = build_plan(catalogue, PlanRequest(minutes=60, floor=False, equipment=CHAIR))
     assert any("fuller session" in c for c in plan.cautions)
 
 

@@ -82,7 +82,8 @@ def exercises(as_json: bool) -> None:
         return
     from backcoach.cli.render import exercise_table
 
-    _print(exercise_table(cat))
+    console = _console()
+    console.print(exercise_table(cat, console.width))
 
 
 @cli.command()

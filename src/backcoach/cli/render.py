@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from rich import box
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
@@ -22,34 +23,40 @@ def _minutes(seconds: int) -> str:
     return f"{m}:{s:02d}"
 
 
-def exercise_table(exercises: Iterable[Exercise]) -> Table:
-    table = Table(title="Exercises", title_justify="left", header_style="bold")
+def exercise_table(exercises: Iterable[Exercise], width: int = 80) -> Table:
+    wide = width >= 110
+    table = Table(
+        title="Exercises (backcoach exercise ID for details)",
+        title_justify="left",
+        box=None,
+        header_style="bold underline",
+        padding=(0, 1, 0, 0),
+    )
     table.add_column("id", style="cyan", no_wrap=True)
-    table.add_column("name")
-    table.add_column("category")
-    table.add_column("position")
-    table.add_column("level")
-    table.add_column("equipment")
-    table.add_column("targets")
+    if wide:
+        table.add_column("name")
+    table.add_column("category", no_wrap=True)
+    if wide:
+        table.add_column("position", no_wrap=True)
+    table.add_column("level", no_wrap=True)
+    table.add_column("needs", no_wrap=True)
+    table.add_column("targets", no_wrap=True)
     for e in exercises:
-        table.add_row(
-            e.id,
-            e.name,
-            e.category,
-            e.position,
-            e.level,
-            ", ".join(e.equipment) or "-",
-            ", ".join(e.targets),
-        )
+        row = [e.id, e.name, e.category, e.position] if wide else [e.id, e.category]
+        joiner = ", " if wide else "\n"
+        row += [e.level, ", ".join(e.equipment) or "-", joiner.join(e.targets)]
+        table.add_row(*row)
     return table
 
 
-def _bullets(items: Iterable[str], numbered: bool = False) -> Text:
-    text = Text()
+def _bullets(items: Iterable[str], numbered: bool = False) -> Table:
+    """A list whose wrapped lines hang under the text, not under the bullet."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
     for i, item in enumerate(items, 1):
-        text.append(f"{i}. " if numbered else "• ", style="bold")
-        text.append(item + "\n")
-    return text
+        grid.add_row(f"{i}." if numbered else "•", item)
+    return grid
 
 
 def exercise_card(e: Exercise, articles: Mapping[str, Article]) -> Panel:
@@ -73,28 +80,41 @@ def exercise_card(e: Exercise, articles: Mapping[str, Article]) -> Panel:
             Text("Variations", style="bold underline"),
             _bullets(f"{v.name} ({v.direction}): {v.description}" for v in e.variations),
         ]
-    sources = Text()
+    sources = Table.grid(padding=(0, 1))
+    sources.add_column(no_wrap=True)
+    sources.add_column()
     for s in e.sources:
         title = articles[s.file].title if s.file in articles else s.file
-        sources.append(f"• {s.file}", style="cyan")
-        sources.append(f" — {title}: {describe(s.prescription)}\n")
+        detail = Text()
+        detail.append(s.file, style="cyan")
+        detail.append(f" {title}\n", style="italic")
+        detail.append(f"Dose: {describe(s.prescription)}")
         for note in s.notes:
-            sources.append(f"    {note}\n", style="dim")
+            detail.append(f"\n{note}", style="dim")
+        sources.add_row("•", detail)
     parts += [Text("Sources", style="bold underline"), sources]
     parts += [Text(f"Why this dose: {e.prescription_reason}", style="italic"), Text(NOT_ADVICE, style="dim")]
     return Panel(Group(*parts), title=f"[bold]{e.name}[/bold]  [dim]{e.id}[/dim]", title_align="left")
 
 
 def program_table(programs: Iterable[Program]) -> Table:
-    table = Table(title="Programs (one per source article)", title_justify="left", header_style="bold")
+    table = Table(
+        title="Programs, one per source article (backcoach program ID for details)",
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=(0, 1),
+        collapse_padding=True,
+    )
     table.add_column("id", style="cyan", no_wrap=True)
-    table.add_column("title")
-    table.add_column("source file")
-    table.add_column("exercises", justify="right")
-    table.add_column("minutes a day")
+    table.add_column("title", min_width=24)
+    table.add_column("source", no_wrap=True)
+    table.add_column("items", justify="right")
+    table.add_column("min/day")
     for p in programs:
         minutes = f"{p.minutes_per_day.min}-{p.minutes_per_day.max}" if p.minutes_per_day else "-"
-        table.add_row(p.id, p.title, p.source_file, str(len(p.items)), minutes)
+        table.add_row(p.id, p.title, p.source_file.split("_")[0], str(len(p.items)), minutes)
     return table
 
 

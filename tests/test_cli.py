@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.test_catalogue import REQUIRED_IDS
+
+PLAN_KEYS = {"minutes", "level", "equipment", "floor", "estimated_duration_s", "items", "cautions"}
+ITEM_KEYS = {
+    "exercise",
+    "name",
+    "category",
+    "position",
+    "equipment",
+    "prescription",
+    "estimated_duration_s",
+    "note",
+}
+PRESCRIPTION_KEYS = {
+    "reps",
+    "reps_max",
+    "hold_s",
+    "hold_s_max",
+    "sets",
+    "rest_s",
+    "per_side",
+    "alternating",
+    "times_per_day",
+    "target_reps",
+}
+EXERCISE_KEYS = {
+    "id",
+    "name",
+    "aliases",
+    "category",
+    "position",
+    "floor",
+    "equipment",
+    "level",
+    "targets",
+    "muscles",
+    "benefits",
+    "steps",
+    "cues",
+    "cautions",
+    "variations",
+    "prescription",
+    "sources",
+}
+
+
+def test_exercises_lists_every_id(run) -> None:
+    result = run("exercises")
+    assert result.exit_code == 0
+    for exercise_id in REQUIRED_IDS:
+        assert exercise_id in result.output
+
+
+def test_exercises_json_gives_the_full_objects(run) -> None:
+    data = json.loads(run("exercises", "--json").output)
+    assert {e["id"] for e in data} >= set(REQUIRED_IDS)
+    for e in data:
+        assert set(e) >= EXERCISE_KEYS
+        assert set(e["prescription"]) == PRESCRIPTION_KEYS
+        for source in e["sources"]:
+            assert set(source) >= {"file", "prescription", "notes"}
+
+
+def test_an_exercise_card_shows_what_a_person_needs(run) -> None:
+    result = run("exercise", "bridge")
+    assert result.exit_code == 0
+    for heading in ("Works", "How", "Form cues", "Dose", "Sources", "not medical advice"):
+        assert heading in result.output
+    assert "004_c137bf83aa34133e.txt" in result.output
+
+
+def test_an_exercise_can_be_found_by_its_alias(run) -> None:
+    data = json.loads(run("exercise", "ADIM", "--json").output)
+    assert data["id"] == "drawing-in-maneuver"
+
+
+@pytest.mark.parametrize(
+    ("command", "bad", "suggestion"), [("exercise", "brige", "bridge"), ("program", "core-fiv", "core-five")]
+)
+def test_an_unknown_id_exits_2_and_suggests_the_closest(run_process, command: str, bad: str, suggestion: str) -> None:
+    result = run_process(command, bad)
+    assert result.returncode == 2
+    assert suggestion in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_programs_lists_five(run) -> None:
+    data = json.loads(run("programs", "--json").output)
+    assert len(data) == 5
+    for p in data:
+        assert set(p) >= {"id", "title", "source_file", "items", "minutes_per_day", "sessions_per_day", "notes"}
+        for item in p["items"]:
+            assert set(item) == {"exercise", "stage", "prescription"}
+            assert set(item["prescription"]) == PRESCRIPTION_KEYS
+
+
+def test_a_program_card_shows_the_articles_doses(run) -> None:
+    result = run("program", "staged-low-back")
+    assert result.exit_code == 0
+    assert "003_0ec0cb11417cc7f4.txt" in result.output
+    assert "advanced" in result.output
+    data = json.loads(run("program", "staged-low-back", "--json").output)
+    assert data["minutes_per_day"] == {"min": 10, "max": 30}
+
+
+def test_plan_json_has_the_documented_shape(run) -> None:
+    result = run("plan", "--json")
+    assert result.exit_code == 0
+    plan = json.loads(result.output)
+    assert set(plan) == PLAN_KEYS
+    assert plan["minutes"] == 15
+    assert plan["level"] == "beginner"
+    assert plan["equipment"] == []
+    assert plan["floor"] is True
+    assert plan["estimated_duration_s"] <= 900
+    for item in plan["items"]:
+        assert set(item) == ITEM_KEYS
+        assert set(item["prescription"]) == PRESCRIPTION_KEYS
+    assert plan["cautions"]
+
+
+def test_plan_options_reach_the_planner(run) -> None:
+    plan = json.loads(
+        run(
+            "plan", "--minutes", "20", "--equipment", "chair,wall", "--no-floor", "--level", "advanced", "--json"
+        ).output
+    )
+    assert plan["minutes"] == 20
+    assert plan["equipment"] == ["chair", "wall"]
+    assert plan["floor"] is False
+    assert plan["level"] == "advanced"
+    assert all(set(i["equipment"]) <= {"chair", "wall"} for i in plan["items"])
+
+
+def test_the_same_options_give_the_same_plan(run) -> None:
+    assert run("plan", "--json", "--minutes", "25").output == run("plan", "--json", "--minutes", "25").output
+
+
+def test_plan_prints_a_readable_table(run) -> None:
+    result = run("plan")
+    assert result.exit_code == 0
+    assert "Today's plan" in result.output
+    assert "Estimated time" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "option", "allowed"),
+    [
+        (["--minutes", "0"], "--minutes", "5<=x<=60"),
+        (["--minutes", "500"], "--minutes", "5<=x<=60"),
+        (["--minutes", "ten"], "--minutes", "integer"),
+        (["--equipment", "spaceship"], "--equipment", "chair, wall, kettlebell"),
+        (["--equipment", "chair,spaceship"], "--equipment", "chair, wall, kettlebell"),
+        (["--level", "superhero"], "--level", "'beginner', 'advanced'"),
+    ],
+)
+def test_bad_plan_options_exit_2_naming_the_option(run_process, args: list[str], option: str, allowed: str) -> None:
+    result = run_process("plan", *args)
+    assert result.returncode == 2
+    assert option in result.stderr
+    assert allowed in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_an_impossible_combination_exits_2_and_says_what_to_change(run_process) -> None:
+    result = run_process("plan", "--no-floor")
+    assert result.returncode == 2
+    assert "--equipment chair" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_help_lists_every_command(run) -> None:
+    result = run("--help")
+    for command in ("plan", "exercises", "exercise", "programs", "program"):
+        assert command in result.output
+    assert "not medical advice" in result.output
+
+
+def test_the_content_commands_write_nothing(run_process, home: Path) -> None:
+    for args in (["plan", "--json"], ["exercises"], ["programs", "--json"]):
+        assert run_process(*args).returncode == 0
+    assert not home.exists() or not any(home.iterdir())
