@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.article_facts import PRESCRIPTION_FIELDS
 from tests.test_catalogue import REQUIRED_IDS
 
 PLAN_KEYS = {"minutes", "level", "equipment", "floor", "estimated_duration_s", "items", "cautions"}
@@ -18,18 +19,7 @@ ITEM_KEYS = {
     "estimated_duration_s",
     "note",
 }
-PRESCRIPTION_KEYS = {
-    "reps",
-    "reps_max",
-    "hold_s",
-    "hold_s_max",
-    "sets",
-    "rest_s",
-    "per_side",
-    "alternating",
-    "times_per_day",
-    "target_reps",
-}
+PRESCRIPTION_KEYS = set(PRESCRIPTION_FIELDS)
 EXERCISE_KEYS = {
     "id",
     "name",

@@ -86,23 +86,30 @@ def exercises(as_json: bool) -> None:
     console.print(exercise_table(cat, console.width))
 
 
+def _show(kind: str, item_id: str, as_json: bool) -> None:
+    """`backcoach exercise ID` and `backcoach program ID`: look up, then a card or JSON."""
+    from backcoach import content
+    from backcoach.cli import render
+    from backcoach.domain.catalogue import Exercise
+
+    try:
+        found = content.exercise(item_id) if kind == "exercise" else content.program(item_id)
+    except content.UnknownId as exc:
+        _usage_error(str(exc), "ID")
+    if as_json:
+        _echo_json(found.model_dump())
+    elif isinstance(found, Exercise):
+        _print(render.exercise_card(found, content.catalogue().articles))
+    else:
+        _print(render.program_card(found, {e.id: e.name for e in content.catalogue()}))
+
+
 @cli.command()
 @click.argument("exercise_id", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="Print the exercise object as JSON.")
 def exercise(exercise_id: str, as_json: bool) -> None:
     """Show one exercise: what it works, how to do it, its dose and its sources."""
-    from backcoach import content
-
-    try:
-        e = content.exercise(exercise_id)
-    except content.UnknownId as exc:
-        _usage_error(str(exc), "ID")
-    if as_json:
-        _echo_json(e.model_dump())
-        return
-    from backcoach.cli.render import exercise_card
-
-    _print(exercise_card(e, content.catalogue().articles))
+    _show("exercise", exercise_id, as_json)
 
 
 @cli.command()
@@ -125,19 +132,7 @@ def programs(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the program as JSON.")
 def program(program_id: str, as_json: bool) -> None:
     """Show one program exactly as its article gives it."""
-    from backcoach import content
-
-    try:
-        p = content.program(program_id)
-    except content.UnknownId as exc:
-        _usage_error(str(exc), "ID")
-    if as_json:
-        _echo_json(p.model_dump())
-        return
-    from backcoach.cli.render import program_card
-
-    names = {e.id: e.name for e in content.catalogue()}
-    _print(program_card(p, names))
+    _show("program", program_id, as_json)
 
 
 @cli.command()

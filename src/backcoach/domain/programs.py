@@ -46,31 +46,29 @@ class ProgramItem(_Frozen):
     prescription: Prescription
 
 
-class Program(_Frozen):
-    id: Slug
-    title: Text
-    source_file: str
-    summary: Text
-    items: Annotated[list[ProgramItem], Field(min_length=1)]
-    minutes_per_day: Range | None = None
-    sessions_per_day: Range | None = None
-    notes: list[Text] = []
-
-
 class _ProgramFileItem(_Frozen):
+    """An item as written in a program file: the dose is looked up, not repeated."""
+
     exercise: str
     stage: Stage
 
 
-class _ProgramFile(_Frozen):
+class _ProgramFields(_Frozen):
     id: Slug
     title: Text
     source_file: str
     summary: Text
-    items: Annotated[list[_ProgramFileItem], Field(min_length=1)]
     minutes_per_day: Range | None = None
     sessions_per_day: Range | None = None
     notes: list[Text] = []
+
+
+class Program(_ProgramFields):
+    items: Annotated[list[ProgramItem], Field(min_length=1)]
+
+
+class _ProgramFile(_ProgramFields):
+    items: Annotated[list[_ProgramFileItem], Field(min_length=1)]
 
 
 def parse_program(file: str, data: Mapping[str, Any], catalogue: Catalogue) -> Program:
