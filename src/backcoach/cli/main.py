@@ -48,11 +48,11 @@ def _console() -> Console:
     return Console(highlight=False, soft_wrap=False)
 
 
-def _print(renderable: RenderableType) -> None:
+def print_rich(renderable: RenderableType) -> None:
     _console().print(renderable)
 
 
-def _echo_json(data: Any) -> None:
+def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
@@ -78,7 +78,7 @@ def exercises(as_json: bool) -> None:
 
     cat = content.catalogue()
     if as_json:
-        _echo_json([e.model_dump() for e in cat])
+        echo_json([e.model_dump() for e in cat])
         return
     from backcoach.cli.render import exercise_table
 
@@ -97,11 +97,11 @@ def _show(kind: str, item_id: str, as_json: bool) -> None:
     except content.UnknownId as exc:
         _usage_error(str(exc), "ID")
     if as_json:
-        _echo_json(found.model_dump())
+        echo_json(found.model_dump())
     elif isinstance(found, Exercise):
-        _print(render.exercise_card(found, content.catalogue().articles))
+        print_rich(render.exercise_card(found, content.catalogue().articles))
     else:
-        _print(render.program_card(found, {e.id: e.name for e in content.catalogue()}))
+        print_rich(render.program_card(found, {e.id: e.name for e in content.catalogue()}))
 
 
 @cli.command()
@@ -120,11 +120,11 @@ def programs(as_json: bool) -> None:
 
     progs = list(content.programs().values())
     if as_json:
-        _echo_json([p.model_dump() for p in progs])
+        echo_json([p.model_dump() for p in progs])
         return
     from backcoach.cli.render import program_table
 
-    _print(program_table(progs))
+    print_rich(program_table(progs))
 
 
 @cli.command()
@@ -154,20 +154,22 @@ def program(program_id: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 def plan(minutes: int, equipment: frozenset[Equipment], no_floor: bool, level: str, as_json: bool) -> None:
     """Build today's session from your time, equipment and level."""
-    from backcoach import content
-    from backcoach.domain.planner import PlanInfeasible, PlanRequest, build_plan
+    from backcoach import service
+    from backcoach.cli.record import coach_for_cli
+    from backcoach.domain.planner import PlanInfeasible, PlanRequest
 
     request = PlanRequest(minutes=minutes, equipment=equipment, floor=not no_floor, level=level)  # type: ignore[arg-type]
-    try:
-        result = build_plan(content.catalogue(), request)
-    except PlanInfeasible as exc:
-        raise click.UsageError(str(exc)) from None
+    with coach_for_cli() as (coach, user):
+        try:
+            result = service.make_plan(coach, user, request)
+        except PlanInfeasible as exc:
+            raise click.UsageError(str(exc)) from None
     if as_json:
-        _echo_json(result.to_dict())
+        echo_json(result.to_dict())
         return
     from backcoach.cli.render import plan_view
 
-    _print(plan_view(result))
+    print_rich(plan_view(result))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -181,3 +183,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"backcoach: {exc}", err=True)
         click.echo("(set BACKCOACH_DEBUG=1 to see the details)", err=True)
         sys.exit(1)
+
+
+# Commands that work on a person's record register themselves on `cli`.
+from backcoach.cli import record  # noqa: E402, F401

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -10,10 +10,13 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from backcoach.domain.catalogue import Article, Exercise
+from backcoach.domain.catalogue import Article, Catalogue, Exercise
 from backcoach.domain.describe import describe
 from backcoach.domain.planner import Plan
 from backcoach.domain.programs import Program
+from backcoach.domain.progress import ProgressSummary
+from backcoach.domain.screening import ScreenResult
+from backcoach.storage.repository import StoredSession
 
 NOT_ADVICE = "backcoach is not medical advice. Stop any exercise that makes your pain worse."
 
@@ -159,3 +162,83 @@ def plan_view(plan: Plan) -> Group:
     total = Text(f"Estimated time: {_minutes(plan.estimated_duration_s)} of {plan.minutes}:00", style="bold")
     cautions = Text("Before you start", style="bold underline")
     return Group(table, total, Text(""), cautions, _bullets(plan.cautions))
+
+
+_CLEARANCE_STYLE = {
+    "clear": "bold green",
+    "check-first": "bold yellow",
+    "see-doctor": "bold red",
+    "emergency": "bold white on red",
+}
+_CLEARANCE_TITLE = {
+    "clear": "Clear to start",
+    "check-first": "Check with a provider first",
+    "see-doctor": "See a doctor before exercising",
+    "emergency": "Seek urgent care now",
+}
+
+
+def screen_view(result: ScreenResult) -> Panel:
+    parts: list[RenderableType] = []
+    if result.reasons:
+        parts += [Text("Why", style="bold underline"), _bullets(r.message for r in result.reasons)]
+    parts.append(Text(result.advice))
+    return Panel(
+        Group(*parts),
+        title=Text(
+            f"{_CLEARANCE_TITLE[result.clearance]} ({result.clearance})", style=_CLEARANCE_STYLE[result.clearance]
+        ),
+        title_align="left",
+        border_style=_CLEARANCE_STYLE[result.clearance].split()[-1],
+    )
+
+
+def history_table(stored: Sequence[StoredSession], catalogue: Catalogue) -> RenderableType:
+    if not stored:
+        return Text("No sessions yet. Start one with `backcoach start`, or record one with `backcoach log`.")
+    table = Table(title="Your sessions", title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
+    table.add_column("id", justify="right")
+    table.add_column("date", no_wrap=True)
+    table.add_column("pain before → after", justify="center")
+    table.add_column("next morning", justify="center")
+    table.add_column("exercises")
+    for s in sorted(stored, key=lambda s: (s.record.date, s.id)):
+        r = s.record
+        names = ", ".join(
+            (catalogue.get(i.exercise).name if i.exercise in catalogue else i.exercise) + f" ({i.difficulty})"
+            for i in r.items
+        )
+        after = "-" if r.pain_after is None else str(r.pain_after)
+        table.add_row(
+            str(s.id),
+            r.date.isoformat() + (" (partial)" if r.partial else ""),
+            f"{r.pain_before} → {after}",
+            "-" if r.pain_next_morning is None else str(r.pain_next_morning),
+            names or "-",
+        )
+    return table
+
+
+def _or_dash(value: float | None) -> str:
+    return "-" if value is None else f"{value}"
+
+
+def progress_view(summary: ProgressSummary) -> RenderableType:
+    if not summary.sessions:
+        return Text("No sessions yet: your progress will show here once you have done one.")
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column()
+    facts.add_row("Sessions", f"{summary.sessions} ({summary.first_date} to {summary.last_date})")
+    facts.add_row("Pain before, on average", _or_dash(summary.pain_before_avg))
+    facts.add_row("Pain after, on average", _or_dash(summary.pain_after_avg))
+    facts.add_row("Next-morning pain, on average", _or_dash(summary.next_morning_avg))
+    facts.add_row("Pain before, last two weeks", _or_dash(summary.recent_pain_before_avg))
+    facts.add_row("Current streak", f"{summary.streak_days} day{'s' if summary.streak_days != 1 else ''}")
+    weeks = Table(title="Sessions per week", title_justify="left", box=box.SIMPLE_HEAD, header_style="bold")
+    weeks.add_column("week of")
+    weeks.add_column("sessions", justify="right")
+    weeks.add_column("")
+    for w in summary.sessions_per_week:
+        weeks.add_row(w.week_start.isoformat(), str(w.sessions), "█" * min(w.sessions, 21))
+    return Group(facts, Text(""), weeks)

@@ -1,0 +1,315 @@
+"""Commands that read and write a person's record: screen, history, log, checkin, progress, dose, db."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from backcoach.cli.main import cli, echo_json, print_rich
+
+if TYPE_CHECKING:
+    from backcoach.service import Coach
+
+EXIT_BLOCKED = 3
+DIFFICULTY_CHOICES = ("easy", "right", "hard")
+
+
+def fail(message: str, code: int) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def coach_for_cli() -> Iterator[tuple[Coach, int]]:
+    """The wired application and the local user; refusals and bad records become exit codes, not tracebacks."""
+    from backcoach.domain.history import HistoryError
+    from backcoach.domain.screening import AnswersError
+    from backcoach.service import Blocked, NotFound, create_coach
+
+    coach = create_coach()
+    try:
+        yield coach, coach.local_user()
+    except Blocked as exc:
+        fail(str(exc), EXIT_BLOCKED)
+    except (HistoryError, AnswersError) as exc:
+        fail(str(exc), 2)
+    except NotFound as exc:
+        fail(str(exc), 1)
+    finally:
+        coach.dispose()
+
+
+def read_json(path: str, what: str) -> Any:
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise click.BadParameter(f"cannot read {path}: {exc.strerror}", param_hint=what) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"{path} is not valid JSON: {exc}", param_hint=what) from None
+
+
+# The safety screen
+
+
+def _ask_answers() -> dict[str, Any]:
+    from backcoach.domain.screening import AGE_PROMPT, NOT_ADVICE, QUESTIONS
+
+    click.echo("A few yes/no questions to check that exercising at home is safe for you right now.")
+    click.echo(NOT_ADVICE + "\n")
+    answers: dict[str, Any] = {q.key: click.confirm(q.prompt, default=False) for q in QUESTIONS}
+    answers["age"] = click.prompt(AGE_PROMPT, type=click.IntRange(1, 129))
+    return answers
+
+
+@cli.command()
+@click.option("--answers", "answers_file", metavar="FILE", help="Read the answers from a JSON object (- for stdin).")
+@click.option(
+    "--cleared-by-clinician",
+    "clinician_note",
+    metavar="NOTE",
+    help="Record that a clinician has cleared you to exercise, with what they said.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def screen(answers_file: str | None, clinician_note: str | None, as_json: bool) -> None:
+    """Answer the safety screen (or record a clinician's clearance)."""
+    from backcoach import service
+    from backcoach.domain.screening import AnswersError, parse_answers
+
+    if clinician_note is not None and answers_file is not None:
+        raise click.UsageError("give either --answers or --cleared-by-clinician, not both")
+    answers = None
+    if clinician_note is None:
+        raw = read_json(answers_file, "--answers") if answers_file else _ask_answers()
+        try:
+            answers = parse_answers(raw)
+        except AnswersError as exc:
+            option = f"--answers key {exc.key!r}" if exc.key else "--answers"
+            raise click.BadParameter(str(exc).removeprefix(f"{exc.key}: "), param_hint=option) from None
+    with coach_for_cli() as (coach, user):
+        if answers is None:
+            assert clinician_note is not None
+            result = service.record_clinician_clearance(coach, user, clinician_note)
+        else:
+            result = service.take_screen(coach, user, answers)
+    if as_json:
+        echo_json(result.to_dict())
+        return
+    from backcoach.cli.render import screen_view
+
+    print_rich(screen_view(result))
+
+
+# History
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def history(ctx: click.Context) -> None:
+    """Show your sessions (or import and export them)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from backcoach import service
+    from backcoach.cli.render import history_table
+
+    with coach_for_cli() as (coach, user):
+        stored = service.sessions(coach, user)
+    print_rich(history_table(stored, coach.catalogue))
+
+
+@history.command("import")
+@click.argument("file", metavar="FILE")
+def history_import(file: str) -> None:
+    """Import sessions from a JSON file ({"version": 1, "sessions": [...]}); all or nothing."""
+    from backcoach import service
+
+    raw = read_json(file, "FILE")
+    with coach_for_cli() as (coach, user):
+        count = service.import_history(coach, user, raw)
+    click.echo(f"Imported {count} session{'s' if count != 1 else ''}.")
+
+
+@history.command("export")
+@click.option("--output", "-o", metavar="FILE", help="Write to FILE instead of standard output.")
+def history_export(output: str | None) -> None:
+    """Export every session in the import format."""
+    from backcoach import service
+
+    with coach_for_cli() as (coach, user):
+        data = service.export(coach, user)
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if output:
+        target = Path(output)
+        partial = target.with_name(target.name + ".partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(target)  # never leave a half-written export behind
+        click.echo(f"Exported {len(data['sessions'])} sessions to {output}.", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+def _parse_item(spec: str) -> tuple[str, int, int, str, int | None]:
+    parts = spec.split(":")
+    if len(parts) not in (4, 5):
+        raise click.BadParameter(
+            f"{spec!r} must be EXERCISE:REPS:SETS:DIFFICULTY[:PAIN], e.g. bridge:15:3:right:2", param_hint="--item"
+        )
+    exercise, reps, sets, difficulty = parts[:4]
+    if difficulty not in DIFFICULTY_CHOICES:
+        raise click.BadParameter(
+            f"difficulty {difficulty!r} is not one of {', '.join(DIFFICULTY_CHOICES)}", param_hint="--item"
+        )
+    try:
+        numbers = [int(reps), int(sets)] + ([int(parts[4])] if len(parts) == 5 and parts[4] != "" else [])
+    except ValueError:
+        raise click.BadParameter(f"{spec!r}: reps, sets and pain must be whole numbers", param_hint="--item") from None
+    pain = numbers[2] if len(numbers) == 3 else None
+    if numbers[0] < 0 or numbers[1] < 0:
+        raise click.BadParameter(f"{spec!r}: reps and sets cannot be negative", param_hint="--item")
+    if pain is not None and not 0 <= pain <= 10:
+        raise click.BadParameter(f"{spec!r}: pain must be from 0 to 10", param_hint="--item")
+    return exercise, numbers[0], numbers[1], difficulty, pain
+
+
+def _prompt_items() -> list[tuple[str, int, int, str, int | None]]:
+    items: list[tuple[str, int, int, str, int | None]] = []
+    click.echo("Exercises done (leave the id empty to finish):")
+    while True:
+        exercise = click.prompt("  exercise id", default="", show_default=False).strip()
+        if not exercise:
+            return items
+        reps = click.prompt("  repetitions done", type=click.IntRange(0, 500))
+        sets = click.prompt("  sets done", type=click.IntRange(0, 20), default=1)
+        difficulty = click.prompt("  how did it feel", type=click.Choice(DIFFICULTY_CHOICES), default="right")
+        pain = click.prompt("  pain during it, 0-10 (empty if none)", default="", show_default=False)
+        items.append((exercise, reps, sets, difficulty, int(pain) if pain.strip() else None))
+
+
+@cli.command()
+@click.option("--date", "date_", type=click.DateTime(formats=["%Y-%m-%d"]), help="ISO date (default: today).")
+@click.option("--pain-before", type=click.IntRange(0, 10), help="Pain before the session, 0 to 10.")
+@click.option("--pain-after", type=click.IntRange(0, 10), help="Pain after the session, 0 to 10.")
+@click.option(
+    "--item",
+    "items",
+    multiple=True,
+    metavar="EXERCISE:REPS:SETS:DIFFICULTY[:PAIN]",
+    help="One exercise done (repeatable), e.g. bridge:15:3:right:2.",
+)
+def log(date_: Any, pain_before: int | None, pain_after: int | None, items: tuple[str, ...]) -> None:
+    """Record a session you did away from the app (prompts for anything not given)."""
+    from backcoach import content, service
+
+    parsed = [_parse_item(spec) for spec in items]
+    for exercise_id, *_ in parsed:
+        try:
+            content.exercise(exercise_id)
+        except content.UnknownId as exc:
+            raise click.BadParameter(str(exc), param_hint="--item") from None
+    if pain_before is None:
+        pain_before = click.prompt("Pain before, 0-10", type=click.IntRange(0, 10))
+    if not parsed:
+        parsed = _prompt_items()
+    if pain_after is None:
+        pain_after = click.prompt("Pain after, 0-10", type=click.IntRange(0, 10))
+    with coach_for_cli() as (coach, user):
+        date = date_.date() if date_ else coach.today()
+        stored = service.log_session(
+            coach, user, date=date, pain_before=pain_before, pain_after=pain_after, done=parsed
+        )
+    entries = stored.record.items
+    click.echo(f"Logged session {stored.id} on {date.isoformat()} with {len(entries)} exercises.")
+
+
+@cli.command()
+@click.option("--pain", type=click.IntRange(0, 10), required=True, help="How your back is this morning, 0 to 10.")
+def checkin(pain: int) -> None:
+    """Record this morning's pain for your latest session."""
+    from backcoach import service
+
+    with coach_for_cli() as (coach, user):
+        stored = service.checkin(coach, user, pain)
+    record = stored.record
+    click.echo(f"Recorded next-morning pain {pain} for the session on {record.date.isoformat()}.")
+    if record.pain_next_morning is not None and record.pain_next_morning - record.pain_before >= 2:
+        click.echo(
+            "That is 2 or more above your pain before the session, so the exercises that session included will be "
+            "eased back next time. If the pain is severe or keeps getting worse, see a doctor."
+        )
+
+
+@cli.command()
+@click.option("--chart", metavar="FILE.png", help="Also draw the charts to a PNG file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def progress(chart: str | None, as_json: bool) -> None:
+    """Summarise pain before and after, next-morning pain, sessions per week and your streak."""
+    from backcoach import service
+
+    with coach_for_cli() as (coach, user):
+        summary = service.progress(coach, user)
+        all_records = service.records(coach, user)
+    if chart:
+        from backcoach.render.charts import progress_chart
+
+        progress_chart(all_records, summary, Path(chart))
+    if as_json:
+        echo_json(summary.to_dict())
+    else:
+        from backcoach.cli.render import progress_view
+
+        print_rich(progress_view(summary))
+    if chart:
+        click.echo(f"Chart written to {chart}.", err=True)
+
+
+@cli.command()
+@click.argument("exercise_id", metavar="EXERCISE")
+@click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
+def dose(exercise_id: str, as_json: bool) -> None:
+    """The next dose of one exercise, from how the last times went."""
+    from backcoach import content, service
+
+    try:
+        exercise = content.exercise(exercise_id)
+    except content.UnknownId as exc:
+        raise click.BadParameter(str(exc), param_hint="EXERCISE") from None
+    with coach_for_cli() as (coach, user):
+        decision = service.next_dose(coach, user, exercise)
+    if as_json:
+        echo_json(decision.to_dict())
+        return
+    from backcoach.domain.describe import describe
+
+    click.echo(f"{exercise.name}: {decision.decision}. {describe(decision.prescription, today=True)}.")
+    click.echo(decision.reason)
+
+
+@cli.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration (the app also does this when it starts)."""
+    from backcoach.settings import load_settings
+    from backcoach.storage.engine import current_revision, database_url, make_engine, upgrade
+
+    engine = make_engine(database_url(load_settings()))
+    try:
+        before = current_revision(engine)
+        upgrade(engine)
+        after = current_revision(engine)
+    finally:
+        engine.dispose()
+    if before == after:
+        click.echo(f"The database is up to date (revision {after}).")
+    else:
+        click.echo(f"Upgraded the database from {before or 'empty'} to revision {after}.")

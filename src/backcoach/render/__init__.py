@@ -1,0 +1,1 @@
+"""Rendering adapters: charts (and, later, figures and handouts)."""

@@ -1,0 +1,1 @@
+"""The storage adapter: SQLAlchemy models, migrations and repositories scoped to one user."""

@@ -1,0 +1,195 @@
+"""Repositories. `UserRepository` is built for one user and filters every query by that user, so no query can
+forget the filter (the same invariant the web app's isolation tests check from the outside)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from backcoach.domain.history import SessionItem, SessionRecord
+from backcoach.domain.screening import Clearance, Reason, ScreenResult
+from backcoach.storage.models import Screening, SessionItemRow, SessionRow, User
+
+
+@dataclass(frozen=True)
+class StoredScreen:
+    id: int
+    taken_at: dt.datetime
+    result: ScreenResult
+    answers: dict[str, Any]
+    clinician_note: str | None
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    id: int
+    record: SessionRecord
+
+
+def local_user_id(session: Session, now: dt.datetime) -> int:
+    """The one local user the CLI acts as, created on first use."""
+    found = session.scalars(select(User.id).where(User.is_local.is_(True)).order_by(User.id).limit(1)).first()
+    if found is not None:
+        return found
+    user = User(is_local=True, created_at=now)
+    session.add(user)
+    session.flush()
+    return user.id
+
+
+def _record(row: SessionRow) -> SessionRecord:
+    return SessionRecord.model_validate(
+        {
+            "date": row.date,
+            "pain_before": row.pain_before,
+            "pain_after": row.pain_after,
+            "pain_next_morning": row.pain_next_morning,
+            "partial": row.status == "partial",
+            "items": [
+                {
+                    "exercise": item.exercise,
+                    "prescription": item.prescription,
+                    "completed_reps": item.completed_reps,
+                    "completed_sets": item.completed_sets,
+                    "difficulty": item.difficulty,
+                    "pain_during": item.pain_during,
+                }
+                for item in row.items
+            ],
+        }
+    )
+
+
+class UserRepository:
+    def __init__(self, session: Session, user_id: int) -> None:
+        self.session = session
+        self.user_id = user_id
+
+    # Screens
+
+    def add_screening(
+        self, result: ScreenResult, answers: dict[str, Any], at: dt.datetime, clinician_note: str | None = None
+    ) -> StoredScreen:
+        row = Screening(
+            user_id=self.user_id,
+            taken_at=at,
+            answers=answers,
+            clearance=result.clearance,
+            reasons=[{"item": r.item, "message": r.message} for r in result.reasons],
+            advice=result.advice,
+            clinician_note=clinician_note,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return self._screen(row)
+
+    def latest_screening(self) -> StoredScreen | None:
+        row = self.session.scalars(
+            select(Screening)
+            .where(Screening.user_id == self.user_id)
+            .order_by(Screening.taken_at.desc(), Screening.id.desc())
+            .limit(1)
+        ).first()
+        return self._screen(row) if row else None
+
+    def _screen(self, row: Screening) -> StoredScreen:
+        clearance: Clearance = row.clearance  # type: ignore[assignment]
+        reasons = [Reason(r["item"], r["message"]) for r in row.reasons]
+        result = ScreenResult(clearance, reasons, row.advice)
+        return StoredScreen(row.id, row.taken_at, result, row.answers, row.clinician_note)
+
+    # Sessions
+
+    def add_session(self, record: SessionRecord, at: dt.datetime) -> StoredSession:
+        row = SessionRow(
+            user_id=self.user_id,
+            date=record.date,
+            pain_before=record.pain_before,
+            pain_after=record.pain_after,
+            pain_next_morning=record.pain_next_morning,
+            status="partial" if record.partial else "complete",
+            created_at=at,
+            items=[self._item_row(i, item) for i, item in enumerate(record.items)],
+        )
+        self.session.add(row)
+        self.session.flush()
+        return StoredSession(row.id, record)
+
+    def _item_row(self, position: int, item: SessionItem) -> SessionItemRow:
+        return SessionItemRow(
+            user_id=self.user_id,
+            position=position,
+            exercise=item.exercise,
+            prescription=item.prescription.model_dump(mode="json", exclude_unset=True),
+            completed_reps=item.completed_reps,
+            completed_sets=item.completed_sets,
+            difficulty=item.difficulty,
+            pain_during=item.pain_during,
+        )
+
+    def _rows(self) -> list[SessionRow]:
+        return list(
+            self.session.scalars(
+                select(SessionRow)
+                .where(SessionRow.user_id == self.user_id)
+                .options(selectinload(SessionRow.items))
+                .order_by(SessionRow.id)
+            )
+        )
+
+    def sessions(self) -> list[StoredSession]:
+        """Every session in the order it was stored (imports keep the file's order)."""
+        return [StoredSession(row.id, _record(row)) for row in self._rows()]
+
+    def _row(self, session_id: int) -> SessionRow | None:
+        return self.session.scalars(
+            select(SessionRow)
+            .where(SessionRow.user_id == self.user_id, SessionRow.id == session_id)
+            .options(selectinload(SessionRow.items))
+        ).first()
+
+    def get_session(self, session_id: int) -> StoredSession | None:
+        row = self._row(session_id)
+        return StoredSession(row.id, _record(row)) if row else None
+
+    def replace_session(self, session_id: int, record: SessionRecord) -> StoredSession | None:
+        row = self._row(session_id)
+        if row is None:
+            return None
+        row.date = record.date
+        row.pain_before = record.pain_before
+        row.pain_after = record.pain_after
+        row.pain_next_morning = record.pain_next_morning
+        row.status = "partial" if record.partial else "complete"
+        row.items = [self._item_row(i, item) for i, item in enumerate(record.items)]
+        self.session.flush()
+        return StoredSession(row.id, record)
+
+    def add_item(self, session_id: int, item: SessionItem) -> StoredSession | None:
+        """Append one finished exercise to a session (a guided session saves each one as it finishes)."""
+        row = self._row(session_id)
+        if row is None:
+            return None
+        row.items.append(self._item_row(len(row.items), item))
+        self.session.flush()
+        return StoredSession(row.id, _record(row))
+
+    def delete_session(self, session_id: int) -> bool:
+        row = self._row(session_id)
+        if row is None:
+            return False
+        self.session.delete(row)
+        self.session.flush()
+        return True
+
+    def latest_session_id(self) -> int | None:
+        return self.session.scalars(
+            select(SessionRow.id)
+            .where(SessionRow.user_id == self.user_id)
+            .order_by(SessionRow.date.desc(), SessionRow.id.desc())
+            .limit(1)
+        ).first()
