@@ -1,19 +1,104 @@
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from backcoach.cli.main import cli
 from backcoach.domain.catalogue import Catalogue, load_catalogue
 from backcoach.domain.programs import Program, load_programs
+from backcoach.service import Coach, create_coach
+from backcoach.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
+PG_URL = os.environ.get("BACKCOACH_TEST_POSTGRES_URL")
+IN_CI = bool(os.environ.get("CI"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from hypothesis import settings
+
+    # CI runs are reproducible; local runs explore new examples each time.
+    settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+    settings.register_profile("dev", deadline=None)
+    settings.load_profile("ci" if IN_CI else "dev")
+
+
+class Clock:
+    """An injected clock: tests set and advance it; nothing sleeps."""
+
+    def __init__(self, start: dt.datetime = dt.datetime(2026, 11, 21, 8, 0, tzinfo=dt.UTC)) -> None:
+        self.current = start
+
+    def __call__(self) -> dt.datetime:
+        return self.current
+
+    def advance(self, **kwargs: float) -> None:
+        self.current += dt.timedelta(**kwargs)
+
+
+def _new_postgres_database() -> str:
+    assert PG_URL is not None
+    name = f"bc_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres_database(url: str) -> None:
+    assert PG_URL is not None
+    name = make_url(url).database
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: SQLite in the test's folder, or a new database on the test PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'backcoach-test.db'}"
+        return
+    if not PG_URL:
+        if IN_CI:
+            pytest.fail("BACKCOACH_TEST_POSTGRES_URL is not set: run the tests with `make test`")
+        pytest.skip("no test PostgreSQL server (run `make test`, which starts one)")
+    url = _new_postgres_database()
+    yield url
+    _drop_postgres_database(url)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def coach(database_url: str, tmp_path: Path, clock: Clock) -> Iterator[Coach]:
+    app = create_coach(Settings(home=tmp_path / "home", database_url=database_url), clock=clock)
+    yield app
+    app.dispose()
+
+
+@pytest.fixture
+def db_home(home: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the CLI at the parametrised database (SQLite under BACKCOACH_HOME, or PostgreSQL)."""
+    if not database_url.startswith("sqlite"):
+        monkeypatch.setenv("BACKCOACH_DATABASE_URL", database_url)
+    return home
 
 
 @pytest.fixture(scope="session")

@@ -175,6 +175,11 @@ def test_help_lists_every_command(run) -> None:
 
 
 def test_the_content_commands_write_nothing(run_process, home: Path) -> None:
-    for args in (["plan", "--json"], ["exercises"], ["programs", "--json"]):
+    for args in (["exercises"], ["exercise", "bridge", "--json"], ["programs", "--json"], ["program", "core-five"]):
         assert run_process(*args).returncode == 0
-    assert not home.exists() or not any(home.iterdir())
+    assert not home.exists()
+
+
+def test_plan_writes_only_its_database_under_backcoach_home(run_process, home: Path) -> None:
+    assert run_process("plan", "--json").returncode == 0
+    assert {p.name for p in home.iterdir()} <= {"backcoach.db", "backcoach.db-wal", "backcoach.db-shm"}

@@ -120,7 +120,8 @@ def parse_history(raw: object, exercise_ids: Collection[str]) -> list[SessionRec
             records.append(SessionRecord.model_validate(session))
         except ValidationError as exc:
             for e in exc.errors():
-                problems.append(f"{_where(('sessions', index, *e['loc']), sessions)}: {e['msg']}")
+                message = e["msg"].removeprefix("Value error, ")
+                problems.append(f"{_where(('sessions', index, *e['loc']), sessions)}: {message}")
     for index, record in enumerate(records if not problems else []):
         for item_index, item in enumerate(record.items):
             if item.exercise not in exercise_ids:

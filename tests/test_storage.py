@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+
+from backcoach.domain.history import SessionRecord
+from backcoach.domain.screening import Answers, evaluate
+from backcoach.service import Coach
+from backcoach.settings import Settings, load_settings
+from backcoach.storage.engine import HEAD, MIGRATIONS, current_revision, database_url, make_engine, upgrade
+from backcoach.storage.models import Base, User
+from backcoach.storage.repository import UserRepository, local_user_id
+from tests.conftest import Clock
+
+RECORD = SessionRecord.model_validate(
+    {
+        "date": "2026-11-20",
+        "pain_before": 4,
+        "pain_after": 3,
+        "items": [
+            {
+                "exercise": "bridge",
+                "prescription": {"reps": 15, "sets": 3, "rest_s": 60},
+                "completed_reps": 15,
+                "completed_sets": 3,
+                "difficulty": "right",
+                "pain_during": 2,
+            }
+        ],
+    }
+)
+
+
+def test_the_migrations_and_the_models_agree(coach: Coach) -> None:
+    with coach.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    assert diff == []
+
+
+def test_head_matches_the_newest_migration() -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD
+
+
+def test_upgrading_twice_changes_nothing(coach: Coach) -> None:
+    assert current_revision(coach.engine) == HEAD
+    upgrade(coach.engine)
+    assert current_revision(coach.engine) == HEAD
+    assert {"users", "screenings", "sessions", "session_items"} <= set(inspect(coach.engine).get_table_names())
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 10_000
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    engine.dispose()
+
+
+def test_the_default_database_lives_in_backcoach_home(tmp_path: Path) -> None:
+    settings = load_settings({"BACKCOACH_HOME": str(tmp_path / "h")})
+    assert database_url(settings) == f"sqlite:///{tmp_path / 'h' / 'backcoach.db'}"
+    pg = Settings(home=tmp_path, database_url="postgresql://u@h/db")
+    assert database_url(pg) == "postgresql+psycopg://u@h/db"
+
+
+def test_without_backcoach_home_the_platform_data_directory_is_used() -> None:
+    settings = load_settings({})
+    assert settings.home.name == "backcoach"
+
+
+def test_the_local_user_is_created_once(coach: Coach) -> None:
+    first = coach.local_user()
+    assert coach.local_user() == first
+    with coach.sessions.begin() as session:
+        assert session.query(User).count() == 1
+
+
+def test_times_come_back_in_utc(coach: Coach, clock: Clock) -> None:
+    user = coach.local_user()
+    with coach.unit(user) as repo:
+        stored = repo.add_screening(evaluate(Answers()), {}, clock())
+    with coach.unit(user) as repo:
+        latest = repo.latest_screening()
+    assert latest is not None
+    assert latest.id == stored.id
+    assert latest.taken_at == clock()
+    assert latest.taken_at.tzinfo is not None
+
+
+def test_a_repository_sees_only_its_own_users_rows(coach: Coach, clock: Clock) -> None:
+    with coach.sessions.begin() as session:
+        alice = local_user_id(session, clock())
+        bob_row = User(email="bob@example.org", created_at=clock())
+        session.add(bob_row)
+        session.flush()
+        bob = bob_row.id
+    with coach.unit(alice) as repo:
+        mine = repo.add_session(RECORD, clock())
+        repo.add_screening(evaluate(Answers(frozenset({"saddle_numbness"}))), {}, clock())
+    with coach.sessions.begin() as session:
+        other = UserRepository(session, bob)
+        assert other.sessions() == []
+        assert other.get_session(mine.id) is None
+        assert other.latest_screening() is None
+        assert other.delete_session(mine.id) is False
+        assert other.replace_session(mine.id, RECORD) is None
+        assert other.add_item(mine.id, RECORD.items[0]) is None
+        assert other.latest_session_id() is None
+    with coach.unit(alice) as repo:
+        assert [s.id for s in repo.sessions()] == [mine.id]
+
+
+def test_deleting_a_user_deletes_everything_of_theirs(coach: Coach, clock: Clock) -> None:
+    user = coach.local_user()
+    with coach.unit(user) as repo:
+        repo.add_session(RECORD, clock())
+    with coach.sessions.begin() as session:
+        session.delete(session.get(User, user))
+    with coach.engine.connect() as conn:
+        for table in ("sessions", "session_items"):
+            assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
+
+
+def test_a_session_round_trips_through_the_store(coach: Coach, clock: Clock) -> None:
+    user = coach.local_user()
+    with coach.unit(user) as repo:
+        stored = repo.add_session(RECORD, clock())
+    with coach.unit(user) as repo:
+        again = repo.get_session(stored.id)
+    assert again is not None
+    assert again.record == RECORD
+    assert again.record.to_dict() == RECORD.to_dict()
+    assert again.record.date == dt.date(2026, 11, 20)
