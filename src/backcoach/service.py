@@ -264,3 +264,60 @@ def session_item(
             "pain_during": pain_during,
         }
     )
+
+
+# Guided sessions
+
+
+def begin_session(coach: Coach, user_id: int, pain_before: int) -> int:
+    """Open today's session record before the first exercise, so that nothing done is ever lost."""
+    record = SessionRecord(date=coach.today(), pain_before=pain_before, partial=True)
+    with coach.unit(user_id) as repo:
+        return repo.add_session(record, coach.now()).id
+
+
+def save_exercise(coach: Coach, user_id: int, session_id: int, item: SessionItem) -> None:
+    """Store one finished exercise straight away, in its own transaction."""
+    with coach.unit(user_id) as repo:
+        if repo.add_item(session_id, item) is None:
+            raise NotFound(f"session {session_id} does not exist")
+
+
+def finish_session(
+    coach: Coach,
+    user_id: int,
+    session_id: int,
+    *,
+    pain_after: int | None,
+    difficulties: dict[int, str],
+    partial: bool,
+) -> StoredSession:
+    """Close a guided session: pain after, how each exercise felt, and whether it was done in full."""
+    with coach.unit(user_id) as repo:
+        stored = repo.get_session(session_id)
+        if stored is None:
+            raise NotFound(f"session {session_id} does not exist")
+        items = [
+            item.model_copy(update={"difficulty": difficulties.get(i, item.difficulty)})
+            for i, item in enumerate(stored.record.items)
+        ]
+        record = SessionRecord.model_validate(
+            {
+                **stored.record.model_dump(),
+                "items": [i.model_dump() for i in items],
+                "pain_after": pain_after,
+                "partial": partial or pain_after is None,
+            }
+        )
+        updated = repo.replace_session(session_id, record)
+        assert updated is not None
+        return updated
+
+
+def record_red_flag(coach: Coach, user_id: int) -> ScreenResult:
+    """A new warning sign reported at the pre-session check: saved as an emergency screen, which blocks exercise
+    until a newer screen is clear or a clinician's clearance is recorded."""
+    result = screening.pre_session_red_flag()
+    with coach.unit(user_id) as repo:
+        repo.add_screening(result, {"pre_session_red_flag": True}, coach.now())
+    return result

@@ -17,8 +17,11 @@ import click
 from backcoach.domain.vocab import EQUIPMENT, PLAN_LEVELS
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rich.console import Console, RenderableType
 
+    from backcoach.domain.planner import PlanRequest
     from backcoach.domain.vocab import Equipment
 
 EXIT_USAGE = 2
@@ -135,30 +138,47 @@ def program(program_id: str, as_json: bool) -> None:
     _show("program", program_id, as_json)
 
 
+def plan_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options that shape a plan, shared by `plan` and `start`."""
+    for option in reversed(
+        [
+            click.option(
+                "--minutes",
+                type=click.IntRange(5, 60),
+                default=15,
+                show_default=True,
+                help="How long the session may last (5 to 60).",
+            ),
+            click.option(
+                "--equipment",
+                type=EquipmentList(),
+                default="",
+                help=f"What you have, comma-separated from: {', '.join(EQUIPMENT)}. Default: none.",
+            ),
+            click.option("--no-floor", is_flag=True, help="Leave out everything done lying or kneeling on the floor."),
+            click.option("--level", type=click.Choice(PLAN_LEVELS), default="beginner", show_default=True),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def plan_request(minutes: int, equipment: frozenset[Equipment], no_floor: bool, level: str) -> PlanRequest:
+    from backcoach.domain.planner import PlanRequest
+
+    return PlanRequest(minutes=minutes, equipment=equipment, floor=not no_floor, level=level)  # type: ignore[arg-type]
+
+
 @cli.command()
-@click.option(
-    "--minutes",
-    type=click.IntRange(5, 60),
-    default=15,
-    show_default=True,
-    help="How long the session may last (5 to 60).",
-)
-@click.option(
-    "--equipment",
-    type=EquipmentList(),
-    default="",
-    help=f"What you have, comma-separated from: {', '.join(EQUIPMENT)}. Default: none.",
-)
-@click.option("--no-floor", is_flag=True, help="Leave out everything done lying or kneeling on the floor.")
-@click.option("--level", type=click.Choice(PLAN_LEVELS), default="beginner", show_default=True)
+@plan_options
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 def plan(minutes: int, equipment: frozenset[Equipment], no_floor: bool, level: str, as_json: bool) -> None:
     """Build today's session from your time, equipment and level."""
     from backcoach import service
     from backcoach.cli.record import coach_for_cli
-    from backcoach.domain.planner import PlanInfeasible, PlanRequest
+    from backcoach.domain.planner import PlanInfeasible
 
-    request = PlanRequest(minutes=minutes, equipment=equipment, floor=not no_floor, level=level)  # type: ignore[arg-type]
+    request = plan_request(minutes, equipment, no_floor, level)
     with coach_for_cli() as (coach, user):
         try:
             result = service.make_plan(coach, user, request)
@@ -185,5 +205,5 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
 
 
-# Commands that work on a person's record register themselves on `cli`.
-from backcoach.cli import record  # noqa: E402, F401
+# Commands that work on a person's record, and the guided session, register themselves on `cli`.
+from backcoach.cli import record, session  # noqa: E402, F401

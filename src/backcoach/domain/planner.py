@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from backcoach.domain.catalogue import Catalogue, Exercise, Prescription
 from backcoach.domain.timeline import (
     TRANSITION_S,
@@ -369,3 +371,28 @@ def _item(c: _Candidate, duration: int, minutes: int) -> PlanItem:
         estimated_duration_s=duration,
         note=" ".join(notes) or None,
     )
+
+
+class PlanFileError(ValueError):
+    """A saved plan that cannot be run; names the item and the field."""
+
+
+def plan_items(raw: object, catalogue: Catalogue) -> list[tuple[Exercise, Prescription]]:
+    """The exercises and doses of a plan saved with `backcoach plan --json`, validated."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("items"), list) or not raw["items"]:
+        raise PlanFileError("a plan is a JSON object with a non-empty list of items (save one with `plan --json`)")
+    items = []
+    for index, entry in enumerate(raw["items"], 1):
+        if not isinstance(entry, dict):
+            raise PlanFileError(f"item {index}: must be an object with exercise and prescription")
+        exercise_id = entry.get("exercise")
+        if not isinstance(exercise_id, str) or exercise_id not in catalogue:
+            raise PlanFileError(f"item {index}, field 'exercise': unknown exercise {exercise_id!r}")
+        try:
+            dose = Prescription.model_validate(entry.get("prescription", {}))
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            where = ".".join(str(p) for p in problem["loc"]) or "prescription"
+            raise PlanFileError(f"item {index}, field 'prescription.{where}': {problem['msg']}") from None
+        items.append((catalogue.get(exercise_id), resolve(dose)))
+    return items

@@ -241,6 +241,21 @@ def clinician_clearance(note: str) -> ScreenResult:
     )
 
 
+PRE_SESSION_QUESTION = (
+    "Since your last screen, any new warning sign: trouble controlling your bladder or bowels, numbness around your "
+    "genitals or bottom, numbness in both legs, or leg weakness that is getting worse?"
+)
+
+
+def pre_session_red_flag() -> ScreenResult:
+    """A yes to the pre-session check's question: as serious as any emergency answer of the full screen."""
+    return ScreenResult(
+        "emergency",
+        [Reason("pre_session_red_flag", "You reported a new warning sign before the session: it needs urgent care.")],
+        f"{ADVICE['emergency']} {NOT_ADVICE}",
+    )
+
+
 def refusal(result: ScreenResult) -> str:
     """What to tell a person whose latest screen blocks exercise."""
     reasons = " ".join(r.message for r in result.reasons)

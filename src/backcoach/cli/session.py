@@ -1,0 +1,93 @@
+"""`backcoach start` and `backcoach timeline`: guided sessions."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from backcoach.cli.main import cli, echo_json, plan_options, plan_request
+from backcoach.cli.record import coach_for_cli, read_json
+
+if TYPE_CHECKING:
+    from backcoach.domain.catalogue import Exercise, Prescription
+    from backcoach.domain.vocab import Equipment
+
+
+def _plan_file(path: str) -> list[tuple[Exercise, Prescription]]:
+    from backcoach import content
+    from backcoach.domain.planner import PlanFileError, plan_items
+
+    try:
+        return plan_items(read_json(path, "PLAN"), content.catalogue())
+    except PlanFileError as exc:
+        raise click.BadParameter(f"{path}: {exc}", param_hint="PLAN") from None
+
+
+@cli.command()
+@click.argument("plan_file", metavar="PLAN.json")
+@click.option("--json", "as_json", is_flag=True, help="Print the steps as JSON.")
+def timeline(plan_file: str, as_json: bool) -> None:
+    """The timed steps of a plan saved with `backcoach plan --json`."""
+    from backcoach.domain.timeline import compile_timeline
+
+    steps = compile_timeline(_plan_file(plan_file))
+    if as_json:
+        echo_json([s.to_dict() for s in steps])
+        return
+    from backcoach.cli.player import preview
+
+    for line in preview(steps):
+        click.echo(line)
+    click.echo(f"{len(steps)} steps, {sum(s.duration_s for s in steps)} s in all.")
+
+
+@cli.command()
+@click.argument("plan_file", metavar="[PLAN.json]", required=False)
+@plan_options
+@click.option("--auto", is_flag=True, help="Run unattended: every step completes on schedule, no keys, no prompts.")
+@click.option(
+    "--speed",
+    type=click.FloatRange(0.1, 1000),
+    default=1.0,
+    show_default=True,
+    help="Compress time by this factor (for demonstrations and tests).",
+)
+@click.option("--voice", is_flag=True, help="Speak the cues with espeak-ng.")
+@click.option("--pain-before", type=click.IntRange(0, 10), help="Pain before, 0 to 10 (no prompt).")
+@click.option("--pain-after", type=click.IntRange(0, 10), help="Pain after, 0 to 10 (no prompt).")
+def start(
+    plan_file: str | None,
+    minutes: int,
+    equipment: frozenset[Equipment],
+    no_floor: bool,
+    level: str,
+    auto: bool,
+    speed: float,
+    voice: bool,
+    pain_before: int | None,
+    pain_after: int | None,
+) -> None:
+    """Guide you through a session: today's plan, or PLAN.json saved with `backcoach plan --json`."""
+    from backcoach import service
+    from backcoach.cli.player import Player, PlayerOptions
+    from backcoach.domain.planner import PlanInfeasible
+
+    if auto and pain_before is None:
+        raise click.UsageError(
+            "--auto asks nothing, so it needs --pain-before (and, to finish the record, --pain-after)"
+        )
+    items = _plan_file(plan_file) if plan_file else None
+    with coach_for_cli() as (coach, user):
+        service.ensure_allowed(coach, user)
+        if items is None:
+            try:
+                plan = service.make_plan(coach, user, plan_request(minutes, equipment, no_floor, level))
+            except PlanInfeasible as exc:
+                raise click.UsageError(str(exc)) from None
+            items = [(coach.catalogue.get(i.exercise), i.prescription) for i in plan.items]
+        options = PlayerOptions(auto=auto, speed=speed, voice=voice, pain_before=pain_before, pain_after=pain_after)
+        code = Player(coach, user, items, options).run()
+    if code:
+        sys.exit(code)
