@@ -6,16 +6,20 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck pytest install dev clean
+.PHONY: run test bench install dev clean
 
 run: $(STAMP)
 	$(BIN)/backcoach plan
 
 test: $(DEV_STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	scripts/ensure-tools
 	BACKCOACH_TEST_POSTGRES_URL="$$(scripts/ensure-postgres)" $(BIN)/pytest
+
+bench: $(DEV_STAMP)
+	$(BIN)/python bench/timing.py
 
 install: $(STAMP)
 dev: $(DEV_STAMP)

@@ -180,13 +180,15 @@ class Player:
     saved: list[_Saved] = field(default_factory=list)
     completed: bool = False
     _counted: tuple[int, int] = (-1, -1)
+    _pending: list[ExerciseEnded] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.steps: list[Step] = compile_timeline(self.items)
         self.runner = Runner(self.steps)
         self.clock = ScaledClock(self.options.speed)
         self.voice = Voice(self.options.voice)
-        self.interactive = not self.options.auto and sys.stdin.isatty()
+        # Questions are asked whenever the run is attended (answers may come through a pipe); keys need a terminal.
+        self.interactive = not self.options.auto
         self.live = self.out.isatty() and not self.options.auto
         self.runner.subscribe(self._on_event)
 
@@ -194,9 +196,15 @@ class Player:
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, ExerciseEnded):
-            self._save(event)
+            # Saved right after the runner call that ended it, once the next step has been shown and spoken:
+            # a database write never delays a cue, and nothing waits longer than one loop turn.
+            self._pending.append(event)
         elif isinstance(event, SessionEnded):
             self.completed = event.completed
+
+    def _flush(self) -> None:
+        while self._pending:
+            self._save(self._pending.pop(0))
 
     def _save(self, event: ExerciseEnded) -> None:
         did_something = event.completed_reps or event.completed_sets or event.pain_during is not None
@@ -236,6 +244,7 @@ class Player:
             interrupted = True
             self.runner.quit(self.clock())
         finally:
+            self._flush()
             self.voice.close()
         self._after(interrupted)
         return 130 if interrupted else 0
@@ -370,6 +379,7 @@ class Player:
                 if key:
                     self._handle(key)
             self.runner.advance(self.clock())
+            self._flush()
 
     def _sleep(self) -> None:
         deadline = self.runner.deadline()
@@ -414,6 +424,7 @@ class Player:
                 if key:
                     self._handle(key)
                 self.runner.advance(self.clock())
+                self._flush()
         del self._live
 
     def frame(self, now: float) -> RenderableType:
