@@ -125,16 +125,22 @@ def _wait_for_items(run, count: int, timeout: float = 60.0) -> list[dict[str, An
     raise AssertionError(f"no session with {count} saved exercises within {timeout} s")
 
 
-def test_a_killed_session_keeps_every_finished_exercise(run, tmp_path: Path) -> None:
+def _interrupt_after(run, tmp_path: Path, saved: int, sig: signal.Signals) -> tuple[int, dict[str, Any]]:
+    """Start a 15-minute plan at 40x, wait until `saved` exercises are stored, then send `sig`."""
     path, plan = save_plan(run, tmp_path, minutes=15)
     process = _start_slow(tmp_path, path, "40")
     try:
-        _wait_for_items(run, 2)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
+        _wait_for_items(run, saved)
+        process.send_signal(sig)
+        process.wait(timeout=20)
     finally:
         if process.poll() is None:
             process.kill()
+    return process.returncode, plan
+
+
+def test_a_killed_session_keeps_every_finished_exercise(run, tmp_path: Path) -> None:
+    _, plan = _interrupt_after(run, tmp_path, 2, signal.SIGKILL)
     [session] = exported(run)
     assert session["partial"] is True
     assert session["pain_before"] == 3
@@ -146,16 +152,8 @@ def test_a_killed_session_keeps_every_finished_exercise(run, tmp_path: Path) -> 
 
 
 def test_ctrl_c_saves_the_session_as_partly_done(run, tmp_path: Path) -> None:
-    path, _ = save_plan(run, tmp_path, minutes=15)
-    process = _start_slow(tmp_path, path, "40")
-    try:
-        _wait_for_items(run, 1)
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=20)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    assert process.returncode == 130
+    code, _ = _interrupt_after(run, tmp_path, 1, signal.SIGINT)
+    assert code == 130
     [session] = exported(run)
     assert session["partial"] is True
     assert len(session["items"]) >= 1
