@@ -102,7 +102,11 @@ def _show(kind: str, item_id: str, as_json: bool) -> None:
     if as_json:
         echo_json(found.model_dump())
     elif isinstance(found, Exercise):
-        print_rich(render.exercise_card(found, content.catalogue().articles))
+        from backcoach.cli.figures import figure_file
+        from backcoach.settings import load_settings
+
+        figure = figure_file(found.id, load_settings().home)
+        print_rich(render.exercise_card(found, content.catalogue().articles, figure.as_uri()))
     else:
         print_rich(render.program_card(found, {e.id: e.name for e in content.catalogue()}))
 
@@ -206,4 +210,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 # Commands that work on a person's record, and the guided session, register themselves on `cli`.
-from backcoach.cli import record, session  # noqa: E402, F401
+from backcoach.cli import figures, record, session  # noqa: E402, F401

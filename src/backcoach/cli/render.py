@@ -62,7 +62,7 @@ def _bullets(items: Iterable[str], numbered: bool = False) -> Table:
     return grid
 
 
-def exercise_card(e: Exercise, articles: Mapping[str, Article]) -> Panel:
+def exercise_card(e: Exercise, articles: Mapping[str, Article], figure: str | None = None) -> Panel:
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
     facts.add_column()
@@ -72,6 +72,8 @@ def exercise_card(e: Exercise, articles: Mapping[str, Article]) -> Panel:
     if e.aliases:
         facts.add_row("Also called", ", ".join(e.aliases))
     facts.add_row("Dose", describe(e.prescription))
+    if figure:
+        facts.add_row("Figure", Text(figure, style=f"link {figure}", overflow="fold"))
     parts: list[RenderableType] = [facts, Text("")]
     parts += [Text("Why", style="bold underline"), _bullets(e.benefits)]
     parts += [Text("How", style="bold underline"), _bullets(e.steps, numbered=True)]

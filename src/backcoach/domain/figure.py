@@ -52,7 +52,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "wrist": (-80.0, 80.0),
     "hip": (-30.0, 135.0),
     "knee": (0.0, 150.0),
-    "ankle": (-50.0, 35.0),
+    "ankle": (-60.0, 35.0),  # kneeling with the top of the foot on the floor needs full plantarflexion
 }
 
 LIMBS = ("near_arm", "far_arm", "near_leg", "far_leg")

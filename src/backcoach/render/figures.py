@@ -144,7 +144,7 @@ def svg(
     spec: FigureSpec,
     *,
     frame: Frame | None = None,
-    per_move: int = 4,
+    per_move: int = 3,
 ) -> str:
     """The exercise's figure as an SVG document: looping through its cycle, or still at one key frame."""
     view = View(spec.view_height)
