@@ -52,6 +52,37 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_local: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime]
+    preferences: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The plan options a person chose at onboarding: minutes, equipment, floor, level."""
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    """A secret for the calendar feed's address: calendar apps cannot sign in."""
+
+
+class AuthToken(Base):
+    """A sign-in: a browser session (with its CSRF secret) or a bearer token for the API. Only a hash is stored,
+    and tokens live in the database so that any server process can check them."""
+
+    __tablename__ = "auth_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+
+
+class SignInAttempt(Base):
+    """Failed sign-ins, counted across every server process to slow down password guessing. Not tied to a user:
+    most guesses name no account, and an attacker must not learn which emails exist."""
+
+    __tablename__ = "sign_in_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
 class Screening(Base):

@@ -1,0 +1,288 @@
+"""The JSON API under /api/v1. Each route parses the request and calls the same service functions as the CLI.
+
+Without a valid token: 401. Another person's resource: 404, never 403, so nobody learns what exists. Invalid input:
+422 naming the field, and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal, NoReturn
+
+from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
+from pydantic import BaseModel, ConfigDict
+
+from backcoach import accounts, content, service
+from backcoach.domain.history import Difficulty, HistoryError, Pain, SessionItem, SessionRecord
+from backcoach.domain.planner import PlanInfeasible, PlanInputError, PlanRequest
+from backcoach.domain.screening import AnswersError, parse_answers
+from backcoach.domain.vocab import EQUIPMENT, Equipment
+from backcoach.storage.repository import StoredSession
+from backcoach.web.deps import ApiCaller, CoachDep, client_of
+from backcoach.web.transfer import TransferError, export_account, import_account
+
+router = APIRouter(prefix="/api/v1")
+
+Level = Literal["beginner", "advanced"]
+Responses = dict[int | str, dict[str, Any]]
+NOT_FOUND: Responses = {404: {"description": "no such resource (or not yours)"}}
+AUTH: Responses = {401: {"description": "no valid token"}}
+
+
+def unprocessable(loc: list[str | int], message: str) -> NoReturn:
+    raise HTTPException(422, detail=[{"loc": loc, "msg": message, "type": "value_error"}])
+
+
+class Credentials(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str
+    password: str
+
+
+class AccountOut(BaseModel):
+    id: int
+    email: str
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+
+
+class Created(BaseModel):
+    id: int
+
+
+# Accounts
+
+
+@router.post(
+    "/auth/register",
+    status_code=201,
+    response_model=AccountOut,
+    tags=["auth"],
+    responses={409: {"description": "the email is taken"}},
+)
+def register(body: Credentials, coach: CoachDep) -> AccountOut:
+    try:
+        account = accounts.register(coach, body.email, body.password)
+    except accounts.AccountError as exc:
+        unprocessable(["body", exc.field], exc.message)
+    except accounts.EmailTaken:
+        raise HTTPException(409, "an account with this email already exists") from None
+    return AccountOut(id=account.id, email=account.email)
+
+
+@router.post(
+    "/auth/token",
+    response_model=TokenOut,
+    tags=["auth"],
+    responses={401: {"description": "wrong email or password"}, 429: {"description": "too many failed sign-ins"}},
+)
+def token(body: Credentials, coach: CoachDep, request: Request) -> TokenOut:
+    try:
+        account = accounts.authenticate(coach, body.email, body.password, client_of(request))
+    except accounts.TooManyAttempts as exc:
+        raise HTTPException(
+            429, "too many failed sign-ins: wait and try again", headers={"Retry-After": str(exc.retry_after)}
+        ) from None
+    except accounts.BadCredentials:
+        raise HTTPException(401, "wrong email or password", headers={"WWW-Authenticate": "Bearer"}) from None
+    return TokenOut(access_token=accounts.issue_token(coach, account.id, "api").token)
+
+
+@router.delete("/auth/token", status_code=204, tags=["auth"], responses=AUTH)
+def revoke_token(caller: ApiCaller, coach: CoachDep, request: Request) -> Response:
+    header = request.headers.get("authorization", "")
+    accounts.revoke(coach, header.partition(" ")[2].strip() or None)
+    return Response(status_code=204)
+
+
+@router.delete("/me", status_code=204, tags=["account"], responses=AUTH)
+def delete_me(caller: ApiCaller, coach: CoachDep) -> Response:
+    accounts.delete_account(coach, caller.user_id)
+    return Response(status_code=204)
+
+
+@router.get("/export", tags=["account"], responses=AUTH)
+def export(caller: ApiCaller, coach: CoachDep) -> dict[str, Any]:
+    return export_account(coach, caller.user_id)
+
+
+@router.post("/import", tags=["account"], responses=AUTH)
+def import_(caller: ApiCaller, coach: CoachDep, body: Annotated[dict[str, Any], Body()]) -> dict[str, int]:
+    try:
+        return import_account(coach, caller.user_id, body)
+    except TransferError as exc:
+        unprocessable(["body", *exc.loc], exc.message)
+
+
+# Content (no sign-in needed)
+
+
+@router.get("/exercises", tags=["content"])
+def exercises() -> list[dict[str, Any]]:
+    return [e.model_dump() for e in content.catalogue()]
+
+
+@router.get("/exercises/{exercise_id}", tags=["content"], responses=NOT_FOUND)
+def exercise(exercise_id: str) -> dict[str, Any]:
+    if exercise_id not in content.catalogue():
+        raise HTTPException(404, f"unknown exercise {exercise_id!r}")
+    return content.catalogue().get(exercise_id).model_dump()
+
+
+@router.get("/programs", tags=["content"])
+def programs() -> list[dict[str, Any]]:
+    return [p.model_dump() for p in content.programs().values()]
+
+
+@router.get("/programs/{program_id}", tags=["content"], responses=NOT_FOUND)
+def program(program_id: str) -> dict[str, Any]:
+    found = content.programs().get(program_id)
+    if found is None:
+        raise HTTPException(404, f"unknown program {program_id!r}")
+    return found.model_dump()
+
+
+# Screening and planning
+
+
+@router.post("/screening", tags=["safety"], responses=AUTH)
+def screening(caller: ApiCaller, coach: CoachDep, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    try:
+        answers = parse_answers(body)
+    except AnswersError as exc:
+        unprocessable(["body", *([exc.key] if exc.key else [])], str(exc).removeprefix(f"{exc.key}: "))
+    return service.take_screen(coach, caller.user_id, answers).to_dict()
+
+
+def parse_equipment(raw: str | None) -> frozenset[Equipment]:
+    items = [v.strip().lower() for v in (raw or "").split(",") if v.strip()]
+    if items == ["none"]:
+        return frozenset()
+    for item in items:
+        if item not in EQUIPMENT:
+            unprocessable(["query", "equipment"], f"{item!r} is not one of {', '.join(EQUIPMENT)}")
+    return frozenset(items)  # type: ignore[arg-type]
+
+
+def plan_request(
+    coach: service.Coach,
+    user_id: int,
+    minutes: int | None,
+    equipment: str | None,
+    floor: bool | None,
+    level: Level | None,
+) -> PlanRequest:
+    """The query's values, falling back to the person's saved preferences, then to the defaults."""
+    prefs = accounts.preferences(coach, user_id) or {}
+    try:
+        return PlanRequest(
+            minutes=minutes if minutes is not None else int(prefs.get("minutes", 15)),
+            equipment=parse_equipment(equipment) if equipment is not None else frozenset(prefs.get("equipment", [])),
+            floor=floor if floor is not None else bool(prefs.get("floor", True)),
+            level=level if level is not None else prefs.get("level", "beginner"),
+        )
+    except PlanInputError as exc:
+        unprocessable(["query", exc.option], f"{exc.value!r} is not allowed; allowed: {exc.allowed}")
+
+
+@router.get(
+    "/plan",
+    tags=["plans"],
+    responses={**AUTH, 403: {"description": "the latest safety screen rules out exercise"}},
+)
+def plan(
+    caller: ApiCaller,
+    coach: CoachDep,
+    minutes: Annotated[int | None, Query(ge=5, le=60)] = None,
+    equipment: Annotated[str | None, Query(description="comma-separated: chair, wall, kettlebell")] = None,
+    floor: bool | None = None,
+    level: Level | None = None,
+) -> dict[str, Any]:
+    request = plan_request(coach, caller.user_id, minutes, equipment, floor, level)
+    try:
+        return service.make_plan(coach, caller.user_id, request).to_dict()
+    except service.Blocked as exc:
+        raise HTTPException(403, str(exc)) from None
+    except PlanInfeasible as exc:
+        unprocessable(["query", "floor" if not request.floor else "equipment"], str(exc))
+
+
+# Sessions
+
+
+class SessionPatch(BaseModel):
+    """Any of a session's fields; the ones given replace the stored ones."""
+
+    model_config = ConfigDict(extra="forbid")
+    date: dt.date | None = None
+    pain_before: Pain | None = None
+    pain_after: Pain | None = None
+    pain_next_morning: Pain | None = None
+    items: list[SessionItem] | None = None
+    partial: bool | None = None
+
+
+def _session_out(stored: StoredSession) -> dict[str, Any]:
+    return {"id": stored.id, **stored.record.to_dict()}
+
+
+def _check_exercises(record: SessionRecord) -> None:
+    for index, item in enumerate(record.items):
+        if item.exercise not in content.catalogue():
+            unprocessable(["body", "items", index, "exercise"], f"unknown exercise {item.exercise!r}")
+
+
+@router.post("/sessions", status_code=201, response_model=Created, tags=["sessions"], responses=AUTH)
+def create_session(caller: ApiCaller, coach: CoachDep, body: SessionRecord) -> Created:
+    _check_exercises(body)
+    try:
+        return Created(id=service.add_session(coach, caller.user_id, body).id)
+    except HistoryError as exc:
+        unprocessable(["body"], str(exc))
+
+
+@router.get("/sessions", tags=["sessions"], responses=AUTH)
+def list_sessions(caller: ApiCaller, coach: CoachDep) -> list[dict[str, Any]]:
+    return [_session_out(s) for s in service.sessions(coach, caller.user_id)]
+
+
+@router.get("/sessions/{session_id}", tags=["sessions"], responses={**AUTH, **NOT_FOUND})
+def get_session(session_id: int, caller: ApiCaller, coach: CoachDep) -> dict[str, Any]:
+    with coach.unit(caller.user_id) as repo:
+        stored = repo.get_session(session_id)
+    if stored is None:
+        raise HTTPException(404, "no such session")
+    return _session_out(stored)
+
+
+@router.patch("/sessions/{session_id}", tags=["sessions"], responses={**AUTH, **NOT_FOUND})
+def patch_session(session_id: int, caller: ApiCaller, coach: CoachDep, body: SessionPatch) -> dict[str, Any]:
+    with coach.unit(caller.user_id) as repo:
+        stored = repo.get_session(session_id)
+        if stored is None:
+            raise HTTPException(404, "no such session")
+        merged = {**stored.record.model_dump(), **body.model_dump(exclude_unset=True)}
+        if body.items is not None:
+            merged["items"] = [i.model_dump(exclude_unset=False) for i in body.items]
+        try:
+            record = SessionRecord.model_validate(merged)
+        except ValueError as exc:
+            unprocessable(["body"], str(exc))
+        _check_exercises(record)
+        updated = repo.replace_session(session_id, record)
+        assert updated is not None
+    return _session_out(updated)
+
+
+@router.delete("/sessions/{session_id}", status_code=204, tags=["sessions"], responses={**AUTH, **NOT_FOUND})
+def delete_session(session_id: int, caller: ApiCaller, coach: CoachDep) -> Response:
+    with coach.unit(caller.user_id) as repo:
+        if not repo.delete_session(session_id):
+            raise HTTPException(404, "no such session")
+    return Response(status_code=204)
+
+
+__all__ = ["Difficulty", "router"]

@@ -1,0 +1,80 @@
+"""`create_app` builds the whole web app: settings, database, clock and routes, wired in one place."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from backcoach import __version__
+from backcoach.service import Clock, Coach, create_coach, utc_now
+from backcoach.settings import Settings
+
+STATIC = Path(__file__).parent / "static"
+
+# Scripts only from this origin (never inline), nothing embeds these pages, and forms only post back here.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; media-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def create_app(settings: Settings | None = None, clock: Clock = utc_now, coach: Coach | None = None) -> FastAPI:
+    app_coach = coach or create_coach(settings, clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        app_coach.dispose()
+
+    app = FastAPI(
+        title="backcoach",
+        version=__version__,
+        summary="A home coach for lower-back exercises. Not medical advice.",
+        docs_url=None,  # the interactive docs load assets from a CDN; the OpenAPI document stays at /openapi.json
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.coach = app_coach
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.url.path.startswith(("/api/", "/account", "/calendar")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if not request.url.path.startswith("/api/"):
+            from backcoach.web.pages import invalid_form
+
+            return invalid_form(request, exc)  # type: ignore[return-value]
+        detail = [
+            {"loc": list(e["loc"]), "msg": str(e["msg"]).removeprefix("Value error, "), "type": e["type"]}
+            for e in exc.errors()
+        ]
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    from backcoach.web import api, pages
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

@@ -1,0 +1,73 @@
+"""Request dependencies: the wired application, and who is asking (bearer token, or browser session + CSRF)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from backcoach import accounts
+from backcoach.service import Coach
+
+SESSION_COOKIE = "backcoach_session"
+CSRF_HEADER = "x-csrf-token"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def coach_of(request: Request) -> Coach:
+    coach: Coach = request.app.state.coach
+    return coach
+
+
+CoachDep = Annotated[Coach, Depends(coach_of)]
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@dataclass(frozen=True)
+class Caller:
+    user_id: int
+    email: str | None
+    csrf: str | None
+    via: str
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def api_caller(request: Request, coach: CoachDep) -> Caller:
+    """A bearer token; or, for the app's own pages, the session cookie with the CSRF header on every change."""
+    token = _bearer(request)
+    if token:
+        signed = accounts.resolve_token(coach, token, "api")
+        if signed is None:
+            raise HTTPException(401, "invalid or expired token", headers={"WWW-Authenticate": "Bearer"})
+        return Caller(signed.user_id, signed.email, None, "bearer")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    signed = accounts.resolve_token(coach, cookie, "session") if cookie else None
+    if signed is None:
+        raise HTTPException(401, "sign in, or send a bearer token", headers={"WWW-Authenticate": "Bearer"})
+    if request.method in UNSAFE:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not signed.csrf or not secrets.compare_digest(sent, signed.csrf):
+            raise HTTPException(403, "missing or wrong CSRF token")
+    return Caller(signed.user_id, signed.email, signed.csrf, "session")
+
+
+ApiCaller = Annotated[Caller, Depends(api_caller)]
+
+
+def page_caller(request: Request, coach: CoachDep) -> Caller | None:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    signed = accounts.resolve_token(coach, cookie, "session") if cookie else None
+    return Caller(signed.user_id, signed.email, signed.csrf, "session") if signed else None
+
+
+PageCaller = Annotated[Caller | None, Depends(page_caller)]

@@ -1,0 +1,118 @@
+"""A person's whole record as one JSON document: export it, and import it back all or nothing.
+
+The document extends the CLI's history format (`{"version": 1, "sessions": [...]}`) with the account's email, plan
+preferences and safety screens, so an export is also a valid input to `backcoach history import` once those extra
+keys are dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from backcoach import accounts, content, service
+from backcoach.domain.history import FORMAT_VERSION, HistoryError, parse_history
+from backcoach.domain.screening import AnswersError, clinician_clearance, evaluate, parse_answers
+from backcoach.domain.vocab import Equipment, PlanLevel
+from backcoach.storage.models import Screening, User
+
+KEYS = ("version", "account", "preferences", "screenings", "sessions")
+
+
+class TransferError(ValueError):
+    def __init__(self, loc: list[str | int], message: str) -> None:
+        super().__init__(f"{'.'.join(str(p) for p in loc)}: {message}")
+        self.loc = loc
+        self.message = message
+
+
+class Preferences(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    minutes: int = 15
+    equipment: list[Equipment] = []
+    floor: bool = True
+    level: PlanLevel = "beginner"
+
+
+class ScreenEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    taken_at: dt.datetime
+    answers: dict[str, Any] = {}
+    clinician_note: str | None = None
+
+
+def export_account(coach: service.Coach, user_id: int) -> dict[str, Any]:
+    with coach.sessions.begin() as session:
+        user = session.get(User, user_id)
+        assert user is not None
+        screens = session.query(Screening).filter(Screening.user_id == user_id).order_by(Screening.id).all()
+        screenings = [
+            {
+                "taken_at": s.taken_at.isoformat(),
+                "answers": s.answers,
+                "clearance": s.clearance,
+                "clinician_note": s.clinician_note,
+            }
+            for s in screens
+        ]
+        email, prefs = user.email, user.preferences
+    return {
+        "version": FORMAT_VERSION,
+        "account": {"email": email},
+        "preferences": prefs,
+        "screenings": screenings,
+        "sessions": [s.record.to_dict() for s in service.sessions(coach, user_id)],
+    }
+
+
+def import_account(coach: service.Coach, user_id: int, raw: dict[str, Any]) -> dict[str, int]:
+    """Validate everything first, then store it in one transaction. Screens are re-evaluated from their answers
+    (the rules may have changed since), so an import can never make someone look clearer than they are."""
+    unknown = [k for k in raw if k not in KEYS]
+    if unknown:
+        raise TransferError([unknown[0]], f"unknown key; allowed: {', '.join(KEYS)}")
+    try:
+        history = {"version": raw.get("version"), "sessions": raw.get("sessions", [])}
+        records = parse_history(history, content.catalogue().exercises)
+    except HistoryError as exc:
+        raise TransferError(["sessions"], str(exc)) from None
+    prefs = None
+    if raw.get("preferences") is not None:
+        try:
+            prefs = Preferences.model_validate(raw["preferences"]).model_dump()
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise TransferError(["preferences", *first["loc"]], first["msg"]) from None
+    screens = []
+    for index, entry in enumerate(raw.get("screenings") or []):
+        try:
+            parsed = ScreenEntry.model_validate({k: v for k, v in entry.items() if k != "clearance"})
+            if parsed.taken_at.tzinfo is None:
+                raise TransferError(["screenings", index, "taken_at"], "needs a time zone, e.g. 2026-11-21T08:00:00Z")
+            if parsed.clinician_note:
+                result = clinician_clearance(parsed.clinician_note)
+            else:
+                result = evaluate(parse_answers(parsed.answers))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise TransferError(["screenings", index, *first["loc"]], first["msg"]) from None
+        except AnswersError as exc:
+            raise TransferError(["screenings", index, "answers", exc.key or ""], str(exc)) from None
+        except AttributeError:
+            raise TransferError(["screenings", index], "must be an object") from None
+        screens.append((parsed, result))
+    with coach.unit(user_id) as repo:
+        for parsed, result in screens:
+            repo.add_screening(result, parsed.answers, parsed.taken_at, clinician_note=parsed.clinician_note)
+        for record in records:
+            repo.add_session(record, coach.now())
+        if prefs is not None:
+            user = repo.session.get(User, user_id)
+            assert user is not None
+            user.preferences = prefs
+    return {"sessions": len(records), "screenings": len(screens)}
+
+
+__all__ = ["TransferError", "accounts", "export_account", "import_account"]

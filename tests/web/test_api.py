@@ -1,0 +1,272 @@
+"""The JSON API in-process, on SQLite and PostgreSQL: contract, errors, and that nobody reaches another's data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import Clock
+from tests.web.conftest import PASSWORD, Person
+
+SESSION = {
+    "date": "2026-11-20",
+    "pain_before": 3,
+    "pain_after": 2,
+    "pain_next_morning": None,
+    "items": [
+        {
+            "exercise": "bridge",
+            "prescription": {"reps": 15, "sets": 3, "rest_s": 60},
+            "completed_reps": 15,
+            "completed_sets": 3,
+            "difficulty": "right",
+            "pain_during": 1,
+        }
+    ],
+}
+
+
+def names_field(response: Any, field: str) -> bool:
+    return any(field in [str(p) for p in d["loc"]] for d in response.json()["detail"])
+
+
+def test_register_then_sign_in(client: TestClient) -> None:
+    created = client.post("/api/v1/auth/register", json={"email": "Ann@Example.org", "password": PASSWORD})
+    assert created.status_code == 201
+    assert set(created.json()) == {"id", "email"}
+    assert created.json()["email"] == "ann@example.org"
+    issued = client.post("/api/v1/auth/token", json={"email": "ann@example.org", "password": PASSWORD})
+    assert issued.status_code == 200
+    assert issued.json()["token_type"] == "bearer"
+    assert len(issued.json()["access_token"]) > 30
+
+
+def test_an_existing_email_is_409(client: TestClient, alice: Person) -> None:
+    again = client.post("/api/v1/auth/register", json={"email": alice.email, "password": PASSWORD})
+    assert again.status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"email": "not-an-email", "password": PASSWORD}, "email"),
+        ({"email": "c@example.org", "password": "short"}, "password"),
+        ({"email": "c@example.org"}, "password"),
+        ({"email": "c@example.org", "password": PASSWORD, "admin": True}, "admin"),
+    ],
+)
+def test_invalid_registration_is_422_naming_the_field(client: TestClient, body: dict[str, Any], field: str) -> None:
+    response = client.post("/api/v1/auth/register", json=body)
+    assert response.status_code == 422
+    assert names_field(response, field)
+
+
+def test_a_wrong_password_is_401(client: TestClient, alice: Person) -> None:
+    response = client.post("/api/v1/auth/token", json={"email": alice.email, "password": "wrong password!"})
+    assert response.status_code == 401
+
+
+def test_repeated_failures_are_slowed_down_then_forgiven(client: TestClient, alice: Person, clock: Clock) -> None:
+    for _ in range(5):
+        assert (
+            client.post("/api/v1/auth/token", json={"email": alice.email, "password": "nope nope nope"}).status_code
+            == 401
+        )
+    slowed = client.post("/api/v1/auth/token", json={"email": alice.email, "password": PASSWORD})
+    assert slowed.status_code == 429
+    assert int(slowed.headers["retry-after"]) > 0
+    clock.advance(minutes=16)
+    assert client.post("/api/v1/auth/token", json={"email": alice.email, "password": PASSWORD}).status_code == 200
+
+
+def test_content_needs_no_sign_in(client: TestClient) -> None:
+    assert len(client.get("/api/v1/exercises").json()) == 22
+    assert client.get("/api/v1/exercises/bridge").json()["id"] == "bridge"
+    assert len(client.get("/api/v1/programs").json()) == 5
+    assert client.get("/api/v1/programs/staged-low-back").json()["source_file"] == "003_0ec0cb11417cc7f4.txt"
+    assert client.get("/api/v1/exercises/spiderman").status_code == 404
+    assert client.get("/api/v1/programs/nope").status_code == 404
+
+
+PROTECTED = [
+    ("get", "/api/v1/plan"),
+    ("post", "/api/v1/screening"),
+    ("get", "/api/v1/sessions"),
+    ("post", "/api/v1/sessions"),
+    ("get", "/api/v1/sessions/1"),
+    ("patch", "/api/v1/sessions/1"),
+    ("delete", "/api/v1/sessions/1"),
+    ("get", "/api/v1/export"),
+    ("post", "/api/v1/import"),
+    ("delete", "/api/v1/me"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), PROTECTED)
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic eA=="}])
+def test_without_a_valid_token_every_personal_route_is_401(
+    client: TestClient, method: str, path: str, headers: dict[str, str]
+) -> None:
+    response = client.request(method, path, headers=headers, json={})
+    assert response.status_code == 401
+
+
+def test_screening_is_saved_and_gates_the_plan(client: TestClient, alice: Person) -> None:
+    assert client.get("/api/v1/plan", headers=alice.headers).status_code == 200
+    result = client.post("/api/v1/screening", headers=alice.headers, json={"major_trauma": True, "age": 40})
+    assert result.status_code == 200
+    assert result.json()["clearance"] == "emergency"
+    refused = client.get("/api/v1/plan", headers=alice.headers)
+    assert refused.status_code == 403
+    assert "clinician" in refused.json()["detail"]
+    client.post("/api/v1/screening", headers=alice.headers, json={})
+    assert client.get("/api/v1/plan", headers=alice.headers).status_code == 200
+
+
+@pytest.mark.parametrize(("body", "field"), [({"sadle_numbness": True}, "sadle_numbness"), ({"age": "old"}, "age")])
+def test_bad_screening_answers_are_422(client: TestClient, alice: Person, body: dict[str, Any], field: str) -> None:
+    response = client.post("/api/v1/screening", headers=alice.headers, json=body)
+    assert response.status_code == 422
+    assert names_field(response, field)
+
+
+def test_the_plan_is_the_clis_json(client: TestClient, alice: Person) -> None:
+    plan = client.get(
+        "/api/v1/plan?minutes=20&equipment=chair,wall&floor=false&level=beginner", headers=alice.headers
+    ).json()
+    assert set(plan) == {"minutes", "level", "equipment", "floor", "estimated_duration_s", "items", "cautions"}
+    assert plan["minutes"] == 20
+    assert plan["equipment"] == ["chair", "wall"]
+    assert plan["floor"] is False
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("minutes=0", "minutes"),
+        ("minutes=500", "minutes"),
+        ("equipment=spaceship", "equipment"),
+        ("level=superhero", "level"),
+    ],
+)
+def test_bad_plan_options_are_422_naming_the_field(client: TestClient, alice: Person, query: str, field: str) -> None:
+    response = client.get(f"/api/v1/plan?{query}", headers=alice.headers)
+    assert response.status_code == 422
+    assert names_field(response, field)
+
+
+def test_sessions_can_be_created_read_changed_and_deleted(client: TestClient, alice: Person) -> None:
+    created = client.post("/api/v1/sessions", headers=alice.headers, json=SESSION)
+    assert created.status_code == 201
+    session_id = created.json()["id"]
+    got = client.get(f"/api/v1/sessions/{session_id}", headers=alice.headers).json()
+    assert got == {"id": session_id, **SESSION}
+    assert [s["id"] for s in client.get("/api/v1/sessions", headers=alice.headers).json()] == [session_id]
+    patched = client.patch(f"/api/v1/sessions/{session_id}", headers=alice.headers, json={"pain_next_morning": 4})
+    assert patched.status_code == 200
+    assert patched.json()["pain_next_morning"] == 4
+    assert client.delete(f"/api/v1/sessions/{session_id}", headers=alice.headers).status_code == 204
+    assert client.get(f"/api/v1/sessions/{session_id}", headers=alice.headers).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"pain_before": 11}, "pain_before"),
+        ({"date": "yesterday"}, "date"),
+        ({"items": [{**SESSION["items"][0], "difficulty": "meh"}]}, "difficulty"),  # type: ignore[index]
+        ({"items": [{**SESSION["items"][0], "exercise": "spiderman"}]}, "exercise"),  # type: ignore[index]
+        ({"colour": "blue"}, "colour"),
+    ],
+)
+def test_an_invalid_session_is_422_and_nothing_is_stored(
+    client: TestClient, alice: Person, change: dict[str, Any], field: str
+) -> None:
+    response = client.post("/api/v1/sessions", headers=alice.headers, json={**SESSION, **change})
+    assert response.status_code == 422
+    assert names_field(response, field)
+    assert client.get("/api/v1/sessions", headers=alice.headers).json() == []
+
+
+def test_an_invalid_patch_changes_nothing(client: TestClient, alice: Person) -> None:
+    session_id = client.post("/api/v1/sessions", headers=alice.headers, json=SESSION).json()["id"]
+    response = client.patch(f"/api/v1/sessions/{session_id}", headers=alice.headers, json={"pain_after": 42})
+    assert response.status_code == 422
+    assert client.get(f"/api/v1/sessions/{session_id}", headers=alice.headers).json()["pain_after"] == 2
+
+
+def test_export_then_import_moves_a_whole_record(client: TestClient, alice: Person, bob: Person) -> None:
+    client.post("/api/v1/sessions", headers=alice.headers, json=SESSION)
+    client.post("/api/v1/screening", headers=alice.headers, json={"disc_disease": True})
+    exported = client.get("/api/v1/export", headers=alice.headers).json()
+    assert exported["version"] == 1
+    assert exported["account"] == {"email": alice.email}
+    assert exported["sessions"] == [SESSION]
+    assert exported["screenings"][0]["clearance"] == "check-first"
+    imported = client.post("/api/v1/import", headers=bob.headers, json=exported)
+    assert imported.status_code == 200
+    assert imported.json() == {"sessions": 1, "screenings": 1}
+    again = client.get("/api/v1/export", headers=bob.headers).json()
+    assert again["sessions"] == exported["sessions"]
+    assert again["screenings"][0]["clearance"] == "check-first"
+
+
+def test_a_bad_import_is_422_and_stores_nothing(client: TestClient, alice: Person) -> None:
+    bad = {"version": 1, "sessions": [SESSION, {**SESSION, "pain_before": -1}]}
+    response = client.post("/api/v1/import", headers=alice.headers, json=bad)
+    assert response.status_code == 422
+    assert "session 2" in str(response.json())
+    assert client.get("/api/v1/sessions", headers=alice.headers).json() == []
+
+
+def test_deleting_the_account_removes_everything(client: TestClient, alice: Person) -> None:
+    client.post("/api/v1/sessions", headers=alice.headers, json=SESSION)
+    assert client.delete("/api/v1/me", headers=alice.headers).status_code == 204
+    assert client.get("/api/v1/sessions", headers=alice.headers).status_code == 401
+    assert client.post("/api/v1/auth/token", json={"email": alice.email, "password": PASSWORD}).status_code == 401
+
+
+def test_nobody_can_read_change_or_delete_another_persons_data(client: TestClient, alice: Person, bob: Person) -> None:
+    """One invariant, every resource: Bob gets 404 (or an empty view) for everything of Alice's."""
+    session_id = client.post("/api/v1/sessions", headers=alice.headers, json=SESSION).json()["id"]
+    client.post("/api/v1/screening", headers=alice.headers, json={"saddle_numbness": True})
+
+    assert client.get(f"/api/v1/sessions/{session_id}", headers=bob.headers).status_code == 404
+    assert (
+        client.patch(f"/api/v1/sessions/{session_id}", headers=bob.headers, json={"pain_after": 9}).status_code == 404
+    )
+    assert client.delete(f"/api/v1/sessions/{session_id}", headers=bob.headers).status_code == 404
+    assert client.get("/api/v1/sessions", headers=bob.headers).json() == []
+    export = client.get("/api/v1/export", headers=bob.headers).json()
+    assert export["sessions"] == []
+    assert export["screenings"] == []
+    assert client.get("/api/v1/plan", headers=bob.headers).status_code == 200, "Alice's red flag is not Bob's"
+    client.delete("/api/v1/me", headers=bob.headers)
+
+    mine = client.get(f"/api/v1/sessions/{session_id}", headers=alice.headers)
+    assert mine.status_code == 200
+    assert mine.json()["pain_after"] == 2
+    assert client.get("/api/v1/plan", headers=alice.headers).status_code == 403
+
+
+def test_every_response_carries_the_security_headers(client: TestClient, alice: Person) -> None:
+    for response in (
+        client.get("/"),
+        client.get("/api/v1/exercises"),
+        client.get("/api/v1/sessions", headers=alice.headers),
+        client.get("/api/v1/sessions"),
+        client.get("/static/css/site.css"),
+    ):
+        csp = response.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp
+        assert "unsafe-inline" not in csp
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "no-referrer"
+
+
+def test_the_openapi_document_is_served(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    for path in ("/api/v1/auth/register", "/api/v1/auth/token", "/api/v1/plan", "/api/v1/sessions/{session_id}"):
+        assert path in spec["paths"]
