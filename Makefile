@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 .PHONY: run test bench install dev clean
 
 run: $(STAMP)
-	$(BIN)/backcoach plan
+	$(BIN)/backcoach serve
 
 test: $(DEV_STAMP)
 	$(BIN)/ruff check src tests bench

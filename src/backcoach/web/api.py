@@ -157,6 +157,12 @@ def screening(caller: ApiCaller, coach: CoachDep, body: Annotated[dict[str, Any]
     return service.take_screen(coach, caller.user_id, answers).to_dict()
 
 
+@router.post("/red-flag", tags=["safety"], responses=AUTH)
+def red_flag(caller: ApiCaller, coach: CoachDep) -> dict[str, Any]:
+    """A new warning sign reported before a session: saved as an emergency screen, which blocks exercise."""
+    return service.record_red_flag(coach, caller.user_id).to_dict()
+
+
 def parse_equipment(raw: str | None) -> frozenset[Equipment]:
     items = [v.strip().lower() for v in (raw or "").split(",") if v.strip()]
     if items == ["none"]:

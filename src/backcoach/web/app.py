@@ -72,9 +72,36 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, coach: 
         ]
         return JSONResponse({"detail": detail}, status_code=422)
 
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api/") or exc.status_code < 400:
+            body = JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+            return body
+        from backcoach.web.pages import render
+
+        titles = {401: "Please sign in", 403: "Not allowed", 404: "Not found"}
+        page = render(
+            request,
+            "error.html",
+            None,
+            exc.status_code,
+            title=titles.get(exc.status_code, "Something went wrong"),
+            message=str(exc.detail),
+        )
+        for name, value in (exc.headers or {}).items():
+            page.headers[name] = value
+        return page
+
     from backcoach.web import api, pages
 
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def app_factory() -> FastAPI:
+    """For `uvicorn --factory` and every server worker: settings from the environment."""
+    return create_app()

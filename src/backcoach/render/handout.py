@@ -1,0 +1,127 @@
+"""A printable PDF of a plan or a program (reportlab): each exercise's key frames drawn from the figure model, its
+steps and cues, the dosage as a table, and the safety notes."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from backcoach import content
+from backcoach.domain.catalogue import Exercise, Prescription
+from backcoach.domain.describe import describe
+from backcoach.domain.figure import HEAD_RADIUS, place
+from backcoach.render.figures import FAR, NEAR, TRUNK, figure_of
+
+FRAME_WIDTH = 52 * mm
+
+
+def frame_drawing(exercise: Exercise, moment: str) -> Drawing:
+    """One key frame of the exercise's figure as reportlab vector graphics (y up, like the model)."""
+    spec = content.figures()[exercise.id]
+    fig = figure_of(exercise, spec)
+    points = place(fig.pose_at(fig.key_times()[moment]))
+    width_cm, height_cm, x0, y0 = 255.0, spec.view_height, -15.0, -8.0
+    scale = FRAME_WIDTH / width_cm
+    drawing = Drawing(FRAME_WIDTH, height_cm * scale)
+
+    def xy(name: str) -> list[float]:
+        x, y = points[name]
+        return [(x - x0) * scale, (y - y0) * scale]
+
+    def chain(names: Sequence[str], colour: str, width: float) -> PolyLine:
+        coords = [c for n in names for c in xy(n)]
+        return PolyLine(
+            coords, strokeColor=colors.HexColor(colour), strokeWidth=width * scale, strokeLineCap=1, strokeLineJoin=1
+        )
+
+    drawing.add(Line(0, -y0 * scale, FRAME_WIDTH, -y0 * scale, strokeColor=colors.grey, strokeWidth=0.6))
+    drawing.add(chain(["hip", "far_knee", "far_ankle", "far_toe"], FAR, 7))
+    drawing.add(chain(["shoulder", "far_elbow", "far_wrist", "far_hand"], FAR, 6))
+    drawing.add(chain(["hip", "lower_back", "shoulder", "head_base"], TRUNK, 12))
+    hx, hy = xy("head_centre")
+    drawing.add(Circle(hx, hy, HEAD_RADIUS * scale, fillColor=colors.HexColor(TRUNK), strokeColor=None))
+    drawing.add(chain(["hip", "near_knee", "near_ankle", "near_toe"], NEAR, 8))
+    drawing.add(chain(["shoulder", "near_elbow", "near_wrist", "near_hand"], NEAR, 7))
+    return drawing
+
+
+def _dose_table(dose: Prescription) -> Table:
+    rows = [
+        ["Repetitions", str(dose.reps or "-") + (" each side" if dose.per_side else "")],
+        ["Sets", str(dose.sets or 1)],
+        ["Hold", f"{dose.hold_s} s" if dose.hold_s else "-"],
+        ["Rest between sets", f"{dose.rest_s} s" if dose.rest_s else "-"],
+    ]
+    if dose.times_per_day:
+        rows.append(["Times a day", str(dose.times_per_day)])
+    if dose.target_reps:
+        rows.append(["Build up to", str(dose.target_reps)])
+    table = Table(rows, colWidths=[38 * mm, 30 * mm])
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTSIZE", (0, 0), (-1, -1), 9),
+                ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+                ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#eef3f1")),
+            ]
+        )
+    )
+    return table
+
+
+def handout_pdf(
+    title: str,
+    items: Sequence[tuple[Exercise, Prescription]],
+    notes: Sequence[str],
+    *,
+    minutes: int | None = None,
+    source: str | None = None,
+) -> bytes:
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=16 * mm,
+        rightMargin=16 * mm,
+        topMargin=14 * mm,
+        bottomMargin=14 * mm,
+        title=f"backcoach: {title}",
+        author="backcoach",
+    )
+    styles = getSampleStyleSheet()
+    small = ParagraphStyle("small", parent=styles["BodyText"], fontSize=9, leading=11.5)
+    story: list[object] = [Paragraph(f"backcoach: {title}", styles["Title"])]
+    intro = []
+    if minutes:
+        intro.append(f"About {minutes} minutes.")
+    if source:
+        intro.append(f"From the article {source}.")
+    intro.append("Not medical advice: stop any exercise that makes your pain worse.")
+    story += [Paragraph(" ".join(intro), styles["BodyText"]), Spacer(1, 4 * mm)]
+    for number, (exercise, dose) in enumerate(items, 1):
+        frames = Table(
+            [[frame_drawing(exercise, "start"), frame_drawing(exercise, "hold")]], colWidths=[FRAME_WIDTH + 2 * mm] * 2
+        )
+        steps = "".join(f"<br/>{i}. {s}" for i, s in enumerate(exercise.steps, 1))
+        cues = "".join(f"<br/>• {c}" for c in exercise.cues)
+        text = [
+            Paragraph(f"{number}. {exercise.name}", styles["Heading2"]),
+            Paragraph(f"<b>Dose:</b> {describe(dose, today=True)}", small),
+            Paragraph(f"<b>How</b>{steps}", small),
+            Paragraph(f"<b>Form cues</b>{cues}", small),
+        ]
+        block = Table([[frames, _dose_table(dose)]], colWidths=[110 * mm, 70 * mm])
+        block.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        story.append(KeepTogether([*text, Spacer(1, 2 * mm), block, Spacer(1, 5 * mm)]))
+    story.append(Paragraph("Safety notes", styles["Heading2"]))
+    for note in notes:
+        story.append(Paragraph(f"• {note}", small))
+    doc.build(story)
+    return buffer.getvalue()
