@@ -86,6 +86,11 @@ def landing(request: Request, caller: PageCaller) -> HTMLResponse:
     return render(request, "landing.html", caller)
 
 
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
 @router.get("/figures/{name}")
 def figure(name: str) -> Response:
     from backcoach.render.figures import svg
