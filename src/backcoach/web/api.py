@@ -18,7 +18,7 @@ from backcoach.domain.planner import PlanInfeasible, PlanInputError, PlanRequest
 from backcoach.domain.screening import AnswersError, parse_answers
 from backcoach.domain.vocab import EQUIPMENT, Equipment
 from backcoach.storage.repository import StoredSession
-from backcoach.web.deps import ApiCaller, CoachDep, client_of
+from backcoach.web.deps import ApiCaller, CoachDep, RowId, client_of
 from backcoach.web.transfer import TransferError, export_account, import_account
 
 router = APIRouter(prefix="/api/v1")
@@ -256,7 +256,7 @@ def list_sessions(caller: ApiCaller, coach: CoachDep) -> list[dict[str, Any]]:
 
 
 @router.get("/sessions/{session_id}", tags=["sessions"], responses={**AUTH, **NOT_FOUND})
-def get_session(session_id: int, caller: ApiCaller, coach: CoachDep) -> dict[str, Any]:
+def get_session(session_id: RowId, caller: ApiCaller, coach: CoachDep) -> dict[str, Any]:
     with coach.unit(caller.user_id) as repo:
         stored = repo.get_session(session_id)
     if stored is None:
@@ -265,7 +265,7 @@ def get_session(session_id: int, caller: ApiCaller, coach: CoachDep) -> dict[str
 
 
 @router.patch("/sessions/{session_id}", tags=["sessions"], responses={**AUTH, **NOT_FOUND})
-def patch_session(session_id: int, caller: ApiCaller, coach: CoachDep, body: SessionPatch) -> dict[str, Any]:
+def patch_session(session_id: RowId, caller: ApiCaller, coach: CoachDep, body: SessionPatch) -> dict[str, Any]:
     with coach.unit(caller.user_id) as repo:
         stored = repo.get_session(session_id)
         if stored is None:
@@ -284,7 +284,7 @@ def patch_session(session_id: int, caller: ApiCaller, coach: CoachDep, body: Ses
 
 
 @router.delete("/sessions/{session_id}", status_code=204, tags=["sessions"], responses={**AUTH, **NOT_FOUND})
-def delete_session(session_id: int, caller: ApiCaller, coach: CoachDep) -> Response:
+def delete_session(session_id: RowId, caller: ApiCaller, coach: CoachDep) -> Response:
     with coach.unit(caller.user_id) as repo:
         if not repo.delete_session(session_id):
             raise HTTPException(404, "no such session")

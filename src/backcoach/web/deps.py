@@ -6,12 +6,16 @@ import secrets
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 
 from backcoach import accounts
 from backcoach.service import Coach
 
 SESSION_COOKIE = "backcoach_session"
+MAX_ID = 2**63 - 1
+
+# A row id as it arrives in a URL: bounded, so an absurd number is a 422, never a database error.
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 CSRF_HEADER = "x-csrf-token"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -10,10 +10,11 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import UploadFile
 
 from backcoach import accounts, content, service
 from backcoach.domain.describe import describe
@@ -22,7 +23,7 @@ from backcoach.domain.planner import Plan, PlanInfeasible, PlanRequest
 from backcoach.domain.screening import AGE_PROMPT, NOT_ADVICE, QUESTIONS, AnswersError, parse_answers
 from backcoach.domain.timeline import compile_timeline, resolve
 from backcoach.domain.vocab import CATEGORIES, EQUIPMENT, LEVELS, POSITIONS
-from backcoach.web.deps import SESSION_COOKIE, Caller, CoachDep, PageCaller, client_of
+from backcoach.web.deps import SESSION_COOKIE, Caller, CoachDep, PageCaller, RowId, client_of
 
 TEMPLATES = Path(__file__).parent / "templates"
 FORM_CSRF_COOKIE = "backcoach_form"
@@ -404,7 +405,7 @@ def history(request: Request, coach: CoachDep, caller: PageCaller) -> HTMLRespon
 
 
 @router.get("/history/{session_id}", response_class=HTMLResponse)
-def session_page(request: Request, session_id: int, coach: CoachDep, caller: PageCaller) -> HTMLResponse:
+def session_page(request: Request, session_id: RowId, coach: CoachDep, caller: PageCaller) -> HTMLResponse:
     me = signed_in(caller)
     with coach.unit(me.user_id) as repo:
         stored = repo.get_session(session_id)
@@ -415,7 +416,7 @@ def session_page(request: Request, session_id: int, coach: CoachDep, caller: Pag
 
 
 @router.post("/history/{session_id}", response_class=HTMLResponse)
-async def session_edit(request: Request, session_id: int, coach: CoachDep, caller: PageCaller) -> Response:
+async def session_edit(request: Request, session_id: RowId, coach: CoachDep, caller: PageCaller) -> Response:
     me = signed_in(caller)
     form = await request.form()
     check_csrf(request, me, str(form.get("csrf", "")))
@@ -447,7 +448,7 @@ async def session_edit(request: Request, session_id: int, coach: CoachDep, calle
 
 
 @router.post("/history/{session_id}/delete")
-def session_delete(request: Request, session_id: int, coach: CoachDep, caller: PageCaller, csrf: Csrf) -> Response:
+def session_delete(request: Request, session_id: RowId, coach: CoachDep, caller: PageCaller, csrf: Csrf) -> Response:
     me = signed_in(caller)
     check_csrf(request, me, csrf)
     with coach.unit(me.user_id) as repo:
