@@ -93,7 +93,6 @@ def api_sessions(page: Any, base: str) -> list[dict[str, Any]]:
     return sessions
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_new_user_goes_round_the_whole_loop(browser: Any, server: str) -> None:
     folder = output_folder("web")
     context = browser.new_context(viewport=LAPTOP)
@@ -219,6 +218,6 @@ def test_keyboard_only_use_works(browser: Any, server: str) -> None:
     [session] = api_sessions(page, server)
     assert session["partial"] is True
     stopped = [i for i in session["items"] if i["pain_during"] == 7]
-    assert stopped
+    assert stopped, [(i["exercise"], i["pain_during"], i["completed_reps"], i["difficulty"]) for i in session["items"]]
     assert stopped[0]["difficulty"] == "hard"
     context.close()

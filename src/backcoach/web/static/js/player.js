@@ -307,20 +307,29 @@ $("after-form").addEventListener("submit", (event) => {
   if (!state.completed) $("done-text").textContent = "Your partly done session is saved. Tomorrow morning, tell backcoach how your back feels.";
 });
 
+// The pain answer is handled on the form's submit event, which fires before the dialog closes: the close event
+// comes later, and a key pressed in between (say, q) must not overtake the report.
+let painWasPaused = false;
+let painOpen = false;
 function askPain() {
-  const dialog = $("pain-dialog");
-  const wasPaused = state.pausedAt !== null;
-  if (!wasPaused) togglePause();
+  if (state.finished || painOpen) return;
+  painOpen = true;
+  painWasPaused = state.pausedAt !== null;
+  if (!painWasPaused) togglePause();
   $("pain-now").value = "0";
   $("pain-advice").hidden = true;
-  dialog.showModal();
-  dialog.addEventListener("close", () => {
-    const pain = Number($("pain-now").value);
-    if (dialog.returnValue === "stop") stopForPain(pain);
-    else { const item = itemOf[state.index]; if (item !== null) state.pain.set(item, Math.max(pain, state.pain.get(item) || 0)); }
-    if (!wasPaused && state.pausedAt !== null) togglePause();
-  }, { once: true });
+  $("pain-dialog").showModal();
 }
+function painAnswered(stop) {
+  if (!painOpen) return;
+  painOpen = false;
+  const pain = Number($("pain-now").value);
+  if (stop) stopForPain(pain);
+  else { const item = itemOf[state.index]; if (item !== null) state.pain.set(item, Math.max(pain, state.pain.get(item) || 0)); }
+  if (!painWasPaused && state.pausedAt !== null) togglePause();
+}
+$("pain-form").addEventListener("submit", (event) => painAnswered(event.submitter?.value === "stop"));
+$("pain-dialog").addEventListener("cancel", () => painAnswered(false));
 $("pain-now").addEventListener("change", () => { $("pain-advice").hidden = Number($("pain-now").value) <= 5; if (Number($("pain-now").value) > 5) $("pain-stop").focus(); });
 
 $("btn-pause").addEventListener("click", togglePause);
