@@ -1,4 +1,4 @@
-from backcoach.cli.main import main
+from backcoach.cli.entry import main
 
 if __name__ == "__main__":
     main()

@@ -15,9 +15,10 @@ Durations come from `backcoach.domain.timeline`, so a guided session built from 
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +27,7 @@ from pydantic import ValidationError
 from backcoach.domain.catalogue import Catalogue, Exercise, Prescription
 from backcoach.domain.timeline import (
     TRANSITION_S,
-    exercise_duration,
+    duration_of,
     resolution_notes,
     resolve,
     transition_duration,
@@ -157,38 +158,58 @@ def eligible(catalogue: Iterable[Exercise], request: PlanRequest) -> list[Exerci
     ]
 
 
-def dose_ladder(dose: Prescription) -> tuple[list[Prescription], int]:
-    """The full resolved dose, then ever shorter ones: fewer sets first, then fewer repetitions.
+def dose_ladder(dose: Prescription) -> tuple[list[tuple[int, int]], int]:
+    """The full resolved dose, then ever shorter ones, as (sets, repetitions): fewer sets first, then fewer
+    repetitions.
 
-    Returns the ladder and how many of its rungs are ordinary shortening (down to half the repetitions); the rungs
-    below that, down to a single repetition, are kept for the opener and the core exercises, which must fit.
+    Returns the rungs and how many of them are ordinary shortening (down to half the repetitions); the rungs below
+    that, down to a single repetition, are kept for the opener and the core exercises, which must fit.
     Holds are never cut: the hold is what makes a stretch or a contraction work.
     """
     assert dose.reps is not None
     assert dose.sets is not None
-    ladder = [dose]
-    for sets in range(dose.sets - 1, 0, -1):
-        ladder.append(dose.model_copy(update={"sets": sets, "rest_s": dose.rest_s if sets > 1 else None}))
-    half = ceil_half(dose.reps)
-    ordinary = len(ladder) + dose.reps - half
-    for reps in range(dose.reps - 1, 0, -1):
-        ladder.append(dose.model_copy(update={"sets": 1, "rest_s": None, "reps": reps}))
-    return ladder, ordinary
+    rungs = [(sets, dose.reps) for sets in range(dose.sets, 0, -1)]
+    ordinary = len(rungs) + dose.reps - ceil_half(dose.reps)
+    rungs += [(1, reps) for reps in range(dose.reps - 1, 0, -1)]
+    return rungs, ordinary
 
 
 @dataclass
 class _Candidate:
     exercise: Exercise
     given: Prescription
-    ladder: list[Prescription]
+    full: Prescription
+    rungs: list[tuple[int, int]]
     durations: list[int]
     ordinary: int
     rank: int = 0
 
     @classmethod
     def build(cls, exercise: Exercise, dose: Prescription) -> _Candidate:
-        ladder, ordinary = dose_ladder(resolve(dose))
-        return cls(exercise, dose, ladder, [exercise_duration(exercise, d) for d in ladder], ordinary)
+        full = resolve(dose)
+        rungs, ordinary = dose_ladder(full)
+        durations = [
+            duration_of(
+                exercise,
+                reps=reps,
+                sets=sets,
+                hold_s=full.hold_s,
+                rest_s=full.rest_s if sets > 1 else None,
+                per_side=full.per_side,
+                alternating=full.alternating,
+            )
+            for sets, reps in rungs
+        ]
+        return cls(exercise, dose, full, rungs, durations, ordinary)
+
+    def dose(self) -> Prescription:
+        """The dose at the current rung, built only when needed: thousands of rungs are timed, a handful used."""
+        if self.rank == 0:
+            return self.full
+        sets, reps = self.rungs[self.rank]
+        return self.full.model_copy(
+            update={"sets": sets, "reps": reps, "rest_s": self.full.rest_s if sets > 1 else None}
+        )
 
 
 # The order a person naturally moves through on the mat: back, side, front, all fours, then up to a chair and
@@ -221,7 +242,7 @@ def _total(chosen: Sequence[_Candidate]) -> int:
 def _shrink_to_fit(chosen: list[_Candidate], budget: int) -> bool:
     """Shorten the longest shortenable item, one step at a time, until the session fits. False if it cannot."""
     while _total(chosen) > budget:
-        shrinkable = [c for c in chosen if c.rank < len(c.ladder) - 1]
+        shrinkable = [c for c in chosen if c.rank < len(c.rungs) - 1]
         if not shrinkable:
             return False
         longest = max(shrinkable, key=lambda c: (c.durations[c.rank], c.exercise.id))
@@ -229,9 +250,8 @@ def _shrink_to_fit(chosen: list[_Candidate], budget: int) -> bool:
     return True
 
 
-def _try_add(chosen: list[_Candidate], candidate: _Candidate, budget: int, *, shorten: bool) -> bool:
+def _try_add(chosen: list[_Candidate], candidate: _Candidate, budget: int, current: int, *, shorten: bool) -> bool:
     """Add the candidate at its full dose, or (with `shorten`) at the longest of its shorter doses that fits."""
-    current = _total(chosen)
     ranks = range(candidate.ordinary) if shorten else range(1)
     for rank in ranks:
         # Adding an item costs its own time plus at least one plain transition: a cheap bound that spares the
@@ -246,15 +266,51 @@ def _try_add(chosen: list[_Candidate], candidate: _Candidate, budget: int, *, sh
     return False
 
 
-def _variety(c: _Candidate, chosen: Sequence[_Candidate], request: PlanRequest, on_floor: bool) -> tuple[Any, ...]:
+@dataclass(frozen=True)
+class _Context:
+    """What the chosen items already cover: worked out once per round, not once per candidate."""
+
+    targets: frozenset[str]
+    categories: frozenset[str]
+    positions: frozenset[str]
+
+    @classmethod
+    def of(cls, chosen: Sequence[_Candidate]) -> _Context:
+        return cls(
+            frozenset(t for c in chosen for t in c.exercise.targets),
+            frozenset(c.exercise.category for c in chosen),
+            frozenset(c.exercise.position for c in chosen),
+        )
+
+
+def _variety(c: _Candidate, ctx: _Context, request: PlanRequest, on_floor: bool) -> tuple[Any, ...]:
     e = c.exercise
-    covered = {t for x in chosen for t in x.exercise.targets}
-    score = 3 * len(set(e.targets) - covered)
-    score += 2 * (e.category not in {x.exercise.category for x in chosen})
-    score += e.position not in {x.exercise.position for x in chosen}
+    score = 3 * len(set(e.targets) - ctx.targets)
+    score += 2 * (e.category not in ctx.categories)
+    score += e.position not in ctx.positions
     score -= 2 * (e.floor != on_floor)
     score += 2 * (request.level == "advanced" and e.level == "advanced")
     return (-score, c.durations[0], e.id)
+
+
+def _kind(c: _Candidate) -> tuple[Any, ...]:
+    """What the variety score looks at: candidates of one kind always score alike."""
+    e = c.exercise
+    return (frozenset(e.targets), e.category, e.position, e.floor, e.level)
+
+
+def _ranked(
+    kinds: dict[tuple[Any, ...], list[_Candidate]], ctx: _Context, request: PlanRequest, on_floor: bool, room: int
+) -> Iterator[_Candidate]:
+    """Candidates that could fit, best first by (-score, full duration, id), exactly as sorting them all by
+    `_variety` would order them; but each kind is scored once, and each kind's list is kept sorted."""
+    by_score: dict[int, list[list[_Candidate]]] = {}
+    for members in kinds.values():
+        if members:
+            by_score.setdefault(_variety(members[0], ctx, request, on_floor)[0], []).append(members)
+    for score in sorted(by_score):
+        merged = heapq.merge(*by_score[score], key=lambda c: (c.durations[0], c.exercise.id))
+        yield from (c for c in merged if c.durations[c.ordinary - 1] <= room)
 
 
 def _opener_key(c: _Candidate, on_floor: bool) -> tuple[Any, ...]:
@@ -303,9 +359,10 @@ def build_plan(
                 notes.append(f"No exercise for the {target} fits these options, so this plan leaves them out.")
                 continue
             missing = {t for t in CORE_TARGETS if not any(t in c.exercise.targets for c in chosen)}
+            ctx = _Context.of(chosen)
             best = min(
                 covering,
-                key=lambda c: (-len(missing & set(c.exercise.targets)), _variety(c, chosen, request, on_floor)),
+                key=lambda c: (-len(missing & set(c.exercise.targets)), _variety(c, ctx, request, on_floor)),
             )
             chosen.append(best)
             remaining.remove(best)
@@ -314,14 +371,33 @@ def build_plan(
             dropped.rank = 0
             notes.append(f"{dropped.exercise.name} did not fit in {request.minutes} minutes even when shortened.")
 
+    kinds: dict[tuple[Any, ...], list[_Candidate]] = {}
+    for c in sorted(remaining, key=lambda c: (c.durations[0], c.exercise.id)):
+        kinds.setdefault(_kind(c), []).append(c)
     while True:
-        ranked = sorted(remaining, key=lambda c: _variety(c, chosen, request, on_floor))
-        added = next((c for c in ranked if _try_add(chosen, c, budget, shorten=False)), None)
+        current = _total(chosen)
+        room = budget - current - TRANSITION_S
+        ctx = _Context.of(chosen)
+        added = next(
+            (
+                c
+                for c in _ranked(kinds, ctx, request, on_floor, room)
+                if _try_add(chosen, c, budget, current, shorten=False)
+            ),
+            None,
+        )
         if added is None:
-            added = next((c for c in ranked if _try_add(chosen, c, budget, shorten=True)), None)
+            added = next(
+                (
+                    c
+                    for c in _ranked(kinds, ctx, request, on_floor, room)
+                    if _try_add(chosen, c, budget, current, shorten=True)
+                ),
+                None,
+            )
         if added is None:
             break
-        remaining.remove(added)
+        kinds[_kind(added)].remove(added)
 
     ordered = _order(chosen)
     items = []
@@ -357,10 +433,10 @@ def _describe(dose: Prescription) -> str:
 
 
 def _item(c: _Candidate, duration: int, minutes: int) -> PlanItem:
-    e, dose = c.exercise, c.ladder[c.rank]
+    e, dose = c.exercise, c.dose()
     notes = resolution_notes(c.given)
     if c.rank:
-        notes.insert(0, f"Shortened to fit {minutes} minutes: {_describe(dose)} instead of {_describe(c.ladder[0])}.")
+        notes.insert(0, f"Shortened to fit {minutes} minutes: {_describe(dose)} instead of {_describe(c.full)}.")
     return PlanItem(
         exercise=e.id,
         name=e.name,

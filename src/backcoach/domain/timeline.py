@@ -99,11 +99,34 @@ def movement_s(exercise: Exercise, dose: Prescription) -> int:
 
 def exercise_duration(exercise: Exercise, dose: Prescription) -> int:
     """Seconds from the exercise's intro to its last step, without the transition into it."""
-    reps, sets, sides = _counts(dose)
-    movements_per_side = reps * (2 if dose.alternating else 1)
-    one_set = sides * movements_per_side * movement_s(exercise, dose) + (sides - 1) * SWITCH_SIDE_S
-    rests = (sets - 1) * (dose.rest_s or 0)
-    return INTRO_S + sets * one_set + rests
+    reps, sets, _ = _counts(dose)
+    return duration_of(
+        exercise,
+        reps=reps,
+        sets=sets,
+        hold_s=dose.hold_s,
+        rest_s=dose.rest_s,
+        per_side=dose.per_side,
+        alternating=dose.alternating,
+    )
+
+
+def duration_of(
+    exercise: Exercise,
+    *,
+    reps: int,
+    sets: int,
+    hold_s: int | None,
+    rest_s: int | None,
+    per_side: bool,
+    alternating: bool,
+) -> int:
+    """The closed form of `exercise_steps`, on plain numbers (the planner times thousands of doses)."""
+    sides = 2 if per_side else 1
+    movement = exercise.tempo.rep_s + (hold_s + exercise.tempo.relax_s if hold_s else 0)
+    movements_per_side = reps * (2 if alternating else 1)
+    one_set = sides * movements_per_side * movement + (sides - 1) * SWITCH_SIDE_S
+    return INTRO_S + sets * one_set + (sets - 1) * (rest_s or 0)
 
 
 def exercise_steps(exercise: Exercise, dose: Prescription) -> Iterator[Step]:
