@@ -140,3 +140,37 @@ def test_a_session_round_trips_through_the_store(coach: Coach, clock: Clock) -> 
     assert again.record == RECORD
     assert again.record.to_dict() == RECORD.to_dict()
     assert again.record.date == dt.date(2026, 11, 20)
+
+
+def test_recent_attempts_give_the_dose_rules_what_the_whole_history_would(coach: Coach, clock: Clock) -> None:
+    """A plan reads only each exercise's last two attempts and the last two weeks; nothing else may differ."""
+    from backcoach import service
+    from backcoach.domain.dosing import attempts_by_exercise
+
+    user = coach.local_user()
+    today = clock().astimezone().date()
+    exercises = ["bridge", "superman", "cat-stretch"]
+    with coach.unit(user) as repo:
+        for day in range(40, -1, -3):
+            items = [
+                {
+                    "exercise": exercises[(day + k) % 3],
+                    "prescription": {"reps": 5 + day % 4, "hold_s": 2},
+                    "completed_reps": 5,
+                    "completed_sets": 1,
+                    "difficulty": ["easy", "right", "hard"][(day + k) % 3],
+                    "pain_during": (day * k) % 8,
+                }
+                for k in range(2)
+            ]
+            record = SessionRecord.model_validate(
+                {"date": today - dt.timedelta(days=day), "pain_before": 3, "pain_after": 2, "items": items}
+            )
+            repo.add_session(record, clock())
+    full = attempts_by_exercise(service.records(coach, user))
+    recent = service.attempts(coach, user)
+    since = today - dt.timedelta(days=14)
+    assert set(recent) == set(full)
+    for exercise, tries in full.items():
+        assert recent[exercise][-2:] == tries[-2:]
+        assert [a for a in recent[exercise] if a.date > since] == [a for a in tries if a.date > since]

@@ -175,7 +175,38 @@ def progress(coach: Coach, user_id: int) -> ProgressSummary:
 
 
 def attempts(coach: Coach, user_id: int) -> dict[str, list[dosing.Attempt]]:
-    return dosing.attempts_by_exercise(records(coach, user_id))
+    """Every exercise's recent attempts, oldest first: its last two, and all from the last two weeks (what the
+    dose rules read; a plan no longer loads a person's whole history)."""
+    return _recent(coach, user_id)[0]
+
+
+def _recent(coach: Coach, user_id: int) -> tuple[dict[str, list[dosing.Attempt]], dt.date | None]:
+    since = coach.today() - dt.timedelta(days=dosing.ADVANCED_AFTER_DAYS)
+    with coach.unit(user_id) as repo:
+        rows, earliest = repo.recent_attempts(since, last=dosing.REVIEW_AFTER_REGRESSIONS)
+    found: dict[str, list[dosing.Attempt]] = {}
+    for row in rows:
+        prescription = Prescription.model_validate(row["prescription"])
+        item = SessionItem(
+            exercise=row["exercise"],
+            prescription=prescription,
+            completed_reps=row["completed_reps"],
+            completed_sets=row["completed_sets"],
+            difficulty=row["difficulty"],
+            pain_during=row["pain_during"],
+        )
+        found.setdefault(row["exercise"], []).append(
+            dosing.Attempt(
+                date=row["date"],
+                prescription=prescription,
+                completed=item.completed,
+                difficulty=item.difficulty,
+                pain_during=row["pain_during"],
+                pain_before=row["pain_before"],
+                pain_next_morning=row["pain_next_morning"],
+            )
+        )
+    return found, earliest
 
 
 def next_dose(coach: Coach, user_id: int, exercise: Exercise) -> dosing.DoseDecision:
@@ -186,7 +217,7 @@ def next_dose(coach: Coach, user_id: int, exercise: Exercise) -> dosing.DoseDeci
 def make_plan(coach: Coach, user_id: int, request: PlanRequest) -> Plan:
     """Today's plan: gated by the safety screen, dosed from the person's history."""
     latest = ensure_allowed(coach, user_id)
-    tries = attempts(coach, user_id)
+    tries, earliest = _recent(coach, user_id)
     cautions: list[str] = []
     if latest is None:
         cautions.append("You have not taken the safety screen yet: run `backcoach screen` before you start.")
@@ -205,7 +236,7 @@ def make_plan(coach: Coach, user_id: int, request: PlanRequest) -> Plan:
     if (
         request.level == "beginner"
         and cleared
-        and dosing.ready_for_advanced(coach.catalogue.exercises, tries, coach.today())
+        and dosing.ready_for_advanced(coach.catalogue.exercises, tries, coach.today(), earliest)
     ):
         cautions.append(
             "You have been comfortable at full dose for two weeks: the advanced exercises are open to you "

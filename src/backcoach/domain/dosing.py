@@ -233,9 +233,13 @@ def at_ceiling(exercise: Exercise, dose: Prescription) -> bool:
 
 
 def ready_for_advanced(
-    exercises: Mapping[str, Exercise], attempts: Mapping[str, Sequence[Attempt]], today: dt.date
+    exercises: Mapping[str, Exercise],
+    attempts: Mapping[str, Sequence[Attempt]],
+    today: dt.date,
+    earliest: dt.date | None = None,
 ) -> bool:
-    """The beginner exercises have been comfortably at their targets for two weeks."""
+    """The beginner exercises have been comfortably at their targets for two weeks. `earliest` is the first
+    attempt of all, when `attempts` holds only the recent ones."""
     since = today - dt.timedelta(days=ADVANCED_AFTER_DAYS)
     window = {
         ex: [a for a in tries if a.date > since]
@@ -245,8 +249,8 @@ def ready_for_advanced(
     window = {ex: tries for ex, tries in window.items() if tries}
     if not window:
         return False
-    earliest = min(a.date for tries in attempts.values() for a in tries)
-    if earliest > since:
+    first = earliest or min(a.date for tries in attempts.values() for a in tries)
+    if first > since:
         return False
     return all(
         a.comfortable and at_ceiling(exercises[ex], a.prescription) for ex, tries in window.items() for a in tries

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from backcoach.domain.history import SessionItem, SessionRecord
@@ -185,6 +185,41 @@ class UserRepository:
         self.session.delete(row)
         self.session.flush()
         return True
+
+    def recent_attempts(self, since: dt.date, last: int = 2) -> tuple[list[dict[str, Any]], dt.date | None]:
+        """What the dose rules read, and no more: each exercise's `last` attempts and every attempt after `since`,
+        oldest first, with the session's pains; and the date of the earliest attempt of all."""
+        order = (SessionRow.date.desc(), SessionRow.id.desc(), SessionItemRow.position.desc())
+        ranked = (
+            select(
+                SessionItemRow.exercise,
+                SessionItemRow.prescription,
+                SessionItemRow.completed_reps,
+                SessionItemRow.completed_sets,
+                SessionItemRow.difficulty,
+                SessionItemRow.pain_during,
+                SessionItemRow.position,
+                SessionRow.id.label("session"),
+                SessionRow.date,
+                SessionRow.pain_before,
+                SessionRow.pain_next_morning,
+                func.row_number().over(partition_by=SessionItemRow.exercise, order_by=order).label("n"),
+            )
+            .join(SessionRow, SessionRow.id == SessionItemRow.session_id)
+            .where(SessionItemRow.user_id == self.user_id, SessionRow.user_id == self.user_id)
+            .subquery()
+        )
+        rows = self.session.execute(
+            select(ranked)
+            .where(or_(ranked.c.n <= last, ranked.c.date > since))
+            .order_by(ranked.c.date, ranked.c.session, ranked.c.position)
+        ).mappings()
+        earliest = self.session.scalar(
+            select(func.min(SessionRow.date))
+            .join(SessionItemRow, SessionItemRow.session_id == SessionRow.id)
+            .where(SessionRow.user_id == self.user_id)
+        )
+        return [dict(r) for r in rows], earliest
 
     def latest_session_id(self) -> int | None:
         return self.session.scalars(

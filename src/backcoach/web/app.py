@@ -50,6 +50,9 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, coach: 
         lifespan=lifespan,
     )
     app.state.coach = app_coach
+    from starlette.middleware.gzip import GZipMiddleware
+
+    app.add_middleware(GZipMiddleware, minimum_size=800)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
