@@ -18,8 +18,17 @@ test: $(DEV_STAMP)
 	scripts/ensure-tools
 	BACKCOACH_TEST_POSTGRES_URL="$$(scripts/ensure-postgres)" $(BIN)/pytest
 
+# Benchmarks (not tests): about 25 minutes. BENCH_DURATION=5s (and BENCH_SESSIONS=...) for a quick look.
 bench: $(DEV_STAMP)
-	$(BIN)/python bench/timing.py
+	scripts/ensure-tools
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	command -v hyperfine >/dev/null || (apt-get update -qq && apt-get install -y -qq hyperfine)
+	$(BIN)/python -m bench.planner > /dev/null
+	$(BIN)/python -m bench.startup > /dev/null
+	$(BIN)/python -m bench.weight > /dev/null
+	$(BIN)/python -m bench.timing > /dev/null
+	BACKCOACH_BENCH_POSTGRES_URL="$$(scripts/ensure-postgres)" $(BIN)/python -m bench.web > /dev/null
+	$(BIN)/python -m bench.report
 
 install: $(STAMP)
 dev: $(DEV_STAMP)

@@ -24,8 +24,7 @@ from backcoach.domain.runner import Event, SessionEnded, StepStarted
 from backcoach.domain.timeline import resolve
 from backcoach.service import create_coach
 from backcoach.settings import Settings
-
-RESULTS = Path(__file__).parent / "results"
+from bench.common import RESULTS
 
 # About 2.5 minutes of short steps: many boundaries, four exercises saved along the way.
 SESSION = [
