@@ -180,27 +180,34 @@ class _Candidate:
     given: Prescription
     full: Prescription
     rungs: list[tuple[int, int]]
-    durations: list[int]
     ordinary: int
     rank: int = 0
+    _durations: dict[int, int] = field(default_factory=dict)
 
     @classmethod
     def build(cls, exercise: Exercise, dose: Prescription) -> _Candidate:
         full = resolve(dose)
         rungs, ordinary = dose_ladder(full)
-        durations = [
-            duration_of(
-                exercise,
+        return cls(exercise, dose, full, rungs, ordinary)
+
+    def duration(self, rank: int | None = None) -> int:
+        """Seconds at a rung (the current one by default), timed on first use: most candidates are only ever
+        asked about their full dose and their shortest ordinary one."""
+        rank = self.rank if rank is None else rank
+        found = self._durations.get(rank)
+        if found is None:
+            sets, reps = self.rungs[rank]
+            found = duration_of(
+                self.exercise,
                 reps=reps,
                 sets=sets,
-                hold_s=full.hold_s,
-                rest_s=full.rest_s if sets > 1 else None,
-                per_side=full.per_side,
-                alternating=full.alternating,
+                hold_s=self.full.hold_s,
+                rest_s=self.full.rest_s if sets > 1 else None,
+                per_side=self.full.per_side,
+                alternating=self.full.alternating,
             )
-            for sets, reps in rungs
-        ]
-        return cls(exercise, dose, full, rungs, durations, ordinary)
+            self._durations[rank] = found
+        return found
 
     def dose(self) -> Prescription:
         """The dose at the current rung, built only when needed: thousands of rungs are timed, a handful used."""
@@ -234,7 +241,7 @@ def _flow_key(e: Exercise, on_floor: bool) -> tuple[Any, ...]:
 
 def _total(chosen: Sequence[_Candidate]) -> int:
     ordered = _order(chosen)
-    total = sum(c.durations[c.rank] for c in ordered)
+    total = sum(c.duration() for c in ordered)
     total += sum(transition_duration(a.exercise, b.exercise) for a, b in itertools.pairwise(ordered))
     return total
 
@@ -245,7 +252,7 @@ def _shrink_to_fit(chosen: list[_Candidate], budget: int) -> bool:
         shrinkable = [c for c in chosen if c.rank < len(c.rungs) - 1]
         if not shrinkable:
             return False
-        longest = max(shrinkable, key=lambda c: (c.durations[c.rank], c.exercise.id))
+        longest = max(shrinkable, key=lambda c: (c.duration(), c.exercise.id))
         longest.rank += 1
     return True
 
@@ -256,7 +263,7 @@ def _try_add(chosen: list[_Candidate], candidate: _Candidate, budget: int, curre
     for rank in ranks:
         # Adding an item costs its own time plus at least one plain transition: a cheap bound that spares the
         # exact (ordering) total for the many candidates that cannot fit.
-        if current + candidate.durations[rank] + TRANSITION_S > budget:
+        if current + candidate.duration(rank) + TRANSITION_S > budget:
             continue
         candidate.rank = rank
         if _total([*chosen, candidate]) <= budget:
@@ -290,7 +297,7 @@ def _variety(c: _Candidate, ctx: _Context, request: PlanRequest, on_floor: bool)
     score += e.position not in ctx.positions
     score -= 2 * (e.floor != on_floor)
     score += 2 * (request.level == "advanced" and e.level == "advanced")
-    return (-score, c.durations[0], e.id)
+    return (-score, c.duration(0), e.id)
 
 
 def _kind(c: _Candidate) -> tuple[Any, ...]:
@@ -309,13 +316,13 @@ def _ranked(
         if members:
             by_score.setdefault(_variety(members[0], ctx, request, on_floor)[0], []).append(members)
     for score in sorted(by_score):
-        merged = heapq.merge(*by_score[score], key=lambda c: (c.durations[0], c.exercise.id))
-        yield from (c for c in merged if c.durations[c.ordinary - 1] <= room)
+        merged = heapq.merge(*by_score[score], key=lambda c: (c.duration(0), c.exercise.id))
+        yield from (c for c in merged if c.duration(c.ordinary - 1) <= room)
 
 
 def _opener_key(c: _Candidate, on_floor: bool) -> tuple[Any, ...]:
     e = c.exercise
-    return (e.category != "warm-up", e.floor != on_floor, c.durations[0], e.id)
+    return (e.category != "warm-up", e.floor != on_floor, c.duration(0), e.id)
 
 
 def _infeasible_message(request: PlanRequest) -> str:
@@ -372,7 +379,7 @@ def build_plan(
             notes.append(f"{dropped.exercise.name} did not fit in {request.minutes} minutes even when shortened.")
 
     kinds: dict[tuple[Any, ...], list[_Candidate]] = {}
-    for c in sorted(remaining, key=lambda c: (c.durations[0], c.exercise.id)):
+    for c in sorted(remaining, key=lambda c: (c.duration(0), c.exercise.id)):
         kinds.setdefault(_kind(c), []).append(c)
     while True:
         current = _total(chosen)
@@ -403,7 +410,7 @@ def build_plan(
     items = []
     previous: Exercise | None = None
     for c in ordered:
-        duration = c.durations[c.rank] + (transition_duration(previous, c.exercise) if previous else 0)
+        duration = c.duration() + (transition_duration(previous, c.exercise) if previous else 0)
         items.append(_item(c, duration, request.minutes))
         previous = c.exercise
     total = sum(i.estimated_duration_s for i in items)
