@@ -271,14 +271,22 @@ class Runner:
 
     def skip_exercise(self, now: float) -> list[Event]:
         """End the current exercise as skipped and go to the next one (or the end)."""
+        return self._end_and_move_on(now, "skipped")
+
+    def _end_and_move_on(self, now: float, outcome: ExerciseOutcome, pain: int | None = None) -> list[Event]:
+        """End the exercise under way with `outcome` (noting the pain first, if any) and start the next one."""
         if not self.started or self.finished:
             return []
         events = self.advance(now)
-        item = self._item_of[self.index] if not self.finished else None
+        if self._over():
+            return events
+        if pain is not None:
+            self.report_pain(pain)
+        item = self._item_of[self.index]
         if item is None:
             return events
         at = self._restart_at(now)
-        ended = self._end_exercise(item, "skipped", self.index - 1, at)
+        ended = self._end_exercise(item, outcome, self.index - 1, at)
         return events + self._emit(ended + self._enter(self._last[item] + 1, at))
 
     def back(self, now: float) -> list[Event]:
@@ -304,18 +312,9 @@ class Runner:
 
     def stop_for_pain(self, now: float, pain: int) -> list[Event]:
         """End the current exercise because it hurts, recording the pain, and go on to the next one."""
-        if not self.started or self.finished:
-            return []
-        events = self.advance(now)
-        if self._over():
-            return events
-        self.report_pain(pain)
-        item = self._item_of[self.index]
-        if item is None:
-            return events
-        at = self._restart_at(now)
-        ended = self._end_exercise(item, "stopped-for-pain", self.index - 1, at)
-        return events + self._emit(ended + self._enter(self._last[item] + 1, at))
+        if not 0 <= pain <= 10:
+            raise ValueError("pain is a whole number from 0 to 10")
+        return self._end_and_move_on(now, "stopped-for-pain", pain)
 
     def quit(self, now: float) -> list[Event]:
         """Stop the session here. The exercise under way ends as stopped, with what was done of it."""
