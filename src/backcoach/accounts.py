@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from sqlalchemy import delete, func, select
 
+from backcoach.domain.planner import DEFAULT_MINUTES, PlanRequest
+from backcoach.domain.vocab import Equipment, PlanLevel
 from backcoach.service import Coach
 from backcoach.storage.models import AuthToken, SignInAttempt, User
 
@@ -203,6 +205,26 @@ def preferences(coach: Coach, user_id: int) -> dict[str, Any] | None:
     with coach.sessions.begin() as session:
         user = session.get(User, user_id)
         return dict(user.preferences) if user is not None and user.preferences else None
+
+
+def preferred_request(
+    coach: Coach,
+    user_id: int,
+    *,
+    minutes: int | None = None,
+    equipment: frozenset[Equipment] | None = None,
+    floor: bool | None = None,
+    level: PlanLevel | None = None,
+) -> PlanRequest:
+    """The plan options given, falling back to the person's saved preferences, then to the defaults.
+    Raises PlanInputError for a value outside its allowed set."""
+    prefs = preferences(coach, user_id) or {}
+    return PlanRequest(
+        minutes=minutes if minutes is not None else int(prefs.get("minutes", DEFAULT_MINUTES)),
+        equipment=equipment if equipment is not None else frozenset(prefs.get("equipment", [])),
+        floor=floor if floor is not None else bool(prefs.get("floor", True)),
+        level=level if level is not None else prefs.get("level", "beginner"),
+    )
 
 
 def save_preferences(coach: Coach, user_id: int, prefs: dict[str, Any]) -> None:

@@ -59,6 +59,11 @@ Event = StepStarted | ExerciseEnded | SessionEnded | Paused | Resumed
 Listener = Callable[[Event], None]
 
 
+def _check_pain(pain: int) -> None:
+    if not 0 <= pain <= 10:
+        raise ValueError("pain is a whole number from 0 to 10")
+
+
 @dataclass(frozen=True)
 class _Mark:
     sets_done: int
@@ -255,16 +260,22 @@ class Runner:
     def toggle_pause(self, now: float) -> list[Event]:
         return self.resume(now) if self.paused_at is not None else self.pause(now)
 
+    def _catch_up(self, now: float) -> tuple[list[Event], bool]:
+        """Every command first completes the steps already due. Returns what that emitted, and whether there is
+        still a session to command (it may have ended just now)."""
+        if not self.started or self.finished:
+            return [], False
+        events = self.advance(now)
+        return events, not self._over()
+
     def _restart_at(self, now: float) -> float:
         # While paused, a moved-to step waits with its full length until resume.
         return self.paused_at if self.paused_at is not None else now
 
     def skip_step(self, now: float) -> list[Event]:
         """Finish the current step now and start the next."""
-        if not self.started or self.finished:
-            return []
-        events = self.advance(now)
-        if self._over():
+        events, live = self._catch_up(now)
+        if not live:
             return events
         at = self._restart_at(now)
         return events + self._emit(self._leave(at))
@@ -275,10 +286,8 @@ class Runner:
 
     def _end_and_move_on(self, now: float, outcome: ExerciseOutcome, pain: int | None = None) -> list[Event]:
         """End the exercise under way with `outcome` (noting the pain first, if any) and start the next one."""
-        if not self.started or self.finished:
-            return []
-        events = self.advance(now)
-        if self._over():
+        events, live = self._catch_up(now)
+        if not live:
             return events
         if pain is not None:
             self.report_pain(pain)
@@ -291,10 +300,8 @@ class Runner:
 
     def back(self, now: float) -> list[Event]:
         """Go back one step within the current exercise; at its first step, restart that step."""
-        if not self.started or self.finished:
-            return []
-        events = self.advance(now)
-        if self._over():
+        events, live = self._catch_up(now)
+        if not live:
             return events
         item = self._item_of[self.index]
         target = self.index
@@ -304,24 +311,20 @@ class Runner:
 
     def report_pain(self, pain: int) -> None:
         """Note pain during the current exercise (the highest report counts)."""
-        if not 0 <= pain <= 10:
-            raise ValueError("pain is a whole number from 0 to 10")
+        _check_pain(pain)
         item = self._item_of[self.index] if self.index < len(self.steps) else None
         if item is not None:
             self._pain[item] = max(pain, self._pain.get(item, 0))
 
     def stop_for_pain(self, now: float, pain: int) -> list[Event]:
         """End the current exercise because it hurts, recording the pain, and go on to the next one."""
-        if not 0 <= pain <= 10:
-            raise ValueError("pain is a whole number from 0 to 10")
+        _check_pain(pain)
         return self._end_and_move_on(now, "stopped-for-pain", pain)
 
     def quit(self, now: float) -> list[Event]:
         """Stop the session here. The exercise under way ends as stopped, with what was done of it."""
-        if not self.started or self.finished:
-            return []
-        events = self.advance(now)
-        if self._over():
+        events, live = self._catch_up(now)
+        if not live:
             return events
         item = self._item_of[self.index]
         ended = self._end_exercise(item, "stopped", self.index - 1, now) if item is not None else []

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
 from pydantic import BaseModel, ConfigDict
 
 from backcoach import accounts, content, service
-from backcoach.domain.history import Difficulty, HistoryError, Pain, SessionItem, SessionRecord
+from backcoach.domain.history import HistoryError, Pain, SessionItem, SessionRecord
 from backcoach.domain.planner import PlanInfeasible, PlanInputError, PlanRequest
 from backcoach.domain.screening import AnswersError, parse_answers
 from backcoach.domain.vocab import EQUIPMENT, Equipment
@@ -182,14 +182,9 @@ def plan_request(
     level: Level | None,
 ) -> PlanRequest:
     """The query's values, falling back to the person's saved preferences, then to the defaults."""
-    prefs = accounts.preferences(coach, user_id) or {}
+    chosen = parse_equipment(equipment) if equipment is not None else None
     try:
-        return PlanRequest(
-            minutes=minutes if minutes is not None else int(prefs.get("minutes", 15)),
-            equipment=parse_equipment(equipment) if equipment is not None else frozenset(prefs.get("equipment", [])),
-            floor=floor if floor is not None else bool(prefs.get("floor", True)),
-            level=level if level is not None else prefs.get("level", "beginner"),
-        )
+        return accounts.preferred_request(coach, user_id, minutes=minutes, equipment=chosen, floor=floor, level=level)
     except PlanInputError as exc:
         unprocessable(["query", exc.option], f"{exc.value!r} is not allowed; allowed: {exc.allowed}")
 
@@ -289,6 +284,3 @@ def delete_session(session_id: RowId, caller: ApiCaller, coach: CoachDep) -> Res
         if not repo.delete_session(session_id):
             raise HTTPException(404, "no such session")
     return Response(status_code=204)
-
-
-__all__ = ["Difficulty", "router"]

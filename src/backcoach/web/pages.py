@@ -272,18 +272,8 @@ async def save_preferences(request: Request, coach: CoachDep, caller: PageCaller
 # Today and the player
 
 
-def todays_request(coach: service.Coach, user_id: int) -> PlanRequest:
-    prefs = accounts.preferences(coach, user_id) or {}
-    return PlanRequest(
-        minutes=int(prefs.get("minutes", 15)),
-        equipment=frozenset(prefs.get("equipment", [])),
-        floor=bool(prefs.get("floor", True)),
-        level=prefs.get("level", "beginner"),
-    )
-
-
 def todays_plan(coach: service.Coach, user_id: int) -> Plan:
-    return service.make_plan(coach, user_id, todays_request(coach, user_id))
+    return service.make_plan(coach, user_id, accounts.preferred_request(coach, user_id))
 
 
 @router.get("/today", response_class=HTMLResponse)

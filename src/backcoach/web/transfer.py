@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from backcoach import accounts, content, service
+from backcoach import content, service
 from backcoach.domain.history import FORMAT_VERSION, HistoryError, parse_history
 from backcoach.domain.screening import AnswersError, clinician_clearance, evaluate, parse_answers
 from backcoach.domain.vocab import Equipment, PlanLevel
@@ -113,6 +113,3 @@ def import_account(coach: service.Coach, user_id: int, raw: dict[str, Any]) -> d
             assert user is not None
             user.preferences = prefs
     return {"sessions": len(records), "screenings": len(screens)}
-
-
-__all__ = ["TransferError", "accounts", "export_account", "import_account"]
