@@ -10,6 +10,8 @@ Reading notes (the judgement calls, so a reviewer can disagree with them precise
   side" within one repetition -> alternating.
 - "Increase the number of repeats daily, to 30" -> target_reps 30 and no starting reps.
 - "hold for up to 5 seconds" -> hold_s_max 5 only; "Hold about 5 seconds" -> hold_s 5.
+- 000/004's pelvic tilt arches for 5 seconds, relaxes, then flattens for 5 seconds: two held positions in one
+  repetition -> holds_per_rep 2. 003's tilt only flattens -> one hold.
 - "10 times per day" (001, upper trunk rotation) -> reps 10; the number of bouts is not stated.
 - 003's double knee-to-chest "repeat the exercise" with both knees inherits the single-knee hold and count.
 """
@@ -31,7 +33,7 @@ ARTICLE_FACTS: dict[str, dict[str, Any]] = {
         "minutes_per_day": None,
         "sessions_per_day": None,
         "items": [
-            ("pelvic-tilt", "main", {"hold_s": 5, "target_reps": 30}),
+            ("pelvic-tilt", "main", {"hold_s": 5, "target_reps": 30, "holds_per_rep": 2}),
             ("cat-stretch", "main", {"reps": 3, "reps_max": 5, "times_per_day": 2}),
             ("superman", "main", {"reps": 10, "hold_s": 2}),
             ("seated-rotational-stretch", "main", {"reps": 3, "reps_max": 5, "hold_s": 10, "per_side": True}),
@@ -98,7 +100,7 @@ ARTICLE_FACTS: dict[str, dict[str, Any]] = {
                 {"reps": 2, "reps_max": 3, "hold_s": 5, "hold_s_max": 10, "alternating": True, "times_per_day": 2},
             ),
             ("drawing-in-maneuver", "main", {"reps": 5, "hold_s": 5}),
-            ("pelvic-tilt", "main", {"hold_s": 5, "target_reps": 30}),
+            ("pelvic-tilt", "main", {"hold_s": 5, "target_reps": 30, "holds_per_rep": 2}),
             ("lying-lateral-leg-raise", "main", {"reps": 10, "hold_s": 2, "sets": 3, "per_side": True}),
             ("cat-stretch", "main", {"reps": 3, "reps_max": 5, "times_per_day": 2}),
             ("superman", "main", {"reps": 10, "hold_s": 2}),

@@ -143,3 +143,12 @@ def run_process(home: Path):
         )
 
     return invoke
+
+
+@pytest.fixture
+def screened(request: pytest.FixtureRequest, run) -> None:
+    """A clear safety screen on the CLI's record: a guided session refuses without one."""
+    if "db_home" in request.fixturenames:
+        request.getfixturevalue("db_home")
+    result = run("screen", "--answers", "-", "--json", input='{"age": 40}')
+    assert result.exit_code == 0, result.output

@@ -1,5 +1,5 @@
-"""The catalogue and programs are written in the project's own words: facts carry over from the articles,
-sentences do not. No text may share a run of 12 consecutive words with any article."""
+"""The catalogue, programs and Learn topics are written in the project's own words: facts carry over from the
+articles, sentences do not. No text may share a run of 12 consecutive words with any article."""
 
 from __future__ import annotations
 
@@ -65,6 +65,26 @@ def test_no_text_shares_twelve_words_with_an_article(
 ) -> None:
     copied = []
     for where, text in catalogue_texts(catalogue, programs):
+        for article, runs in article_runs.items():
+            shared = ngrams(text) & runs
+            if shared:
+                copied.append(f"{where} shares with {article}: {' '.join(sorted(shared)[0])!r}")
+    assert not copied, "\n".join(copied)
+
+
+def learn_texts() -> Iterator[tuple[str, str]]:
+    from backcoach import content
+
+    for t in content.learn_topics().values():
+        yield f"learn {t.id}.summary", t.summary
+        for i, section in enumerate(t.body):
+            # A section reads as one passage, so a copied sentence split across two points is caught too.
+            yield f"learn {t.id}.body[{i}] (joined)", " ".join([*section.paragraphs, *section.points])
+
+
+def test_no_learn_topic_shares_twelve_words_with_an_article(article_runs: dict[str, set[tuple[str, ...]]]) -> None:
+    copied = []
+    for where, text in learn_texts():
         for article, runs in article_runs.items():
             shared = ngrams(text) & runs
             if shared:

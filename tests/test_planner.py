@@ -154,7 +154,7 @@ def test_an_advanced_plan_includes_advanced_work(catalogue: Catalogue) -> None:
 
 
 def test_no_floor_without_a_chair_cannot_open_a_session(catalogue: Catalogue) -> None:
-    with pytest.raises(PlanInfeasible, match="--equipment chair"):
+    with pytest.raises(PlanInfeasible, match="add a chair"):
         build_plan(catalogue, PlanRequest(floor=False))
 
 

@@ -18,7 +18,7 @@ from backcoach.cli.player import Player, PlayerOptions, big_number
 from backcoach.domain.planner import PlanRequest, build_plan
 from backcoach.service import Coach
 
-pytestmark = pytest.mark.usefixtures("db_home")
+pytestmark = pytest.mark.usefixtures("db_home", "screened")
 
 
 def save_plan(run, tmp_path: Path, minutes: int = 10) -> tuple[Path, dict[str, Any]]:

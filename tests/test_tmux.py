@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import IN_CI
 
-pytestmark = pytest.mark.usefixtures("db_home")
+pytestmark = pytest.mark.usefixtures("db_home", "screened")
 
 PLAN = {
     "items": [

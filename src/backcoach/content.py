@@ -61,3 +61,25 @@ def program(program_id: str) -> Program:
         return progs[program_id]
     known = list(progs)
     raise UnknownId("program", program_id, closest(program_id.lower(), known), known)
+
+
+# The Learn section's topics (see docs/learn.md), kept in one block at the end of the module.
+
+from backcoach.domain.learn import Topic, load_topics  # noqa: E402
+
+
+@cache
+def learn_topics() -> dict[str, Topic]:
+    return load_topics()
+
+
+def learn_topic(topic_id: str) -> Topic:
+    topics = learn_topics()
+    if topic_id in topics:
+        return topics[topic_id]
+    # People type titles too ("hurt and harm", "Flare ups"): normalize before giving up.
+    wanted = "-".join(topic_id.strip().lower().replace("_", " ").replace("-", " ").split())
+    if wanted in topics:
+        return topics[wanted]
+    known = list(topics)
+    raise UnknownId("topic", topic_id, closest(wanted, known), known)

@@ -6,6 +6,7 @@ the user it acts for and works through a `UserRepository` scoped to that user.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,7 +35,28 @@ def utc_now() -> dt.datetime:
 
 
 class Blocked(Exception):
-    """The latest safety screen rules out exercise; the message says what to do."""
+    """The latest safety screen rules out exercise. The message says what to do, in no adapter's words: each
+    adapter adds how to record a clinician's clearance or take the screen again."""
+
+    def __init__(self, result: ScreenResult) -> None:
+        super().__init__(screening.refusal(result))
+        self.result = result
+
+
+class ScreenNeeded(Exception):
+    """A guided session needs a safety screen, and a recent one: none has been taken, or the latest has expired."""
+
+    def __init__(self, taken_at: dt.datetime | None) -> None:
+        if taken_at is None:
+            message = "Please take the safety check before your first session: it takes about two minutes."
+        else:
+            message = (
+                f"Your last safety check was on {taken_at.date().isoformat()}, more than "
+                f"{screening.SCREEN_VALID_DAYS // 7} weeks ago. Please take it again before you start: things "
+                "may have changed since."
+            )
+        super().__init__(message)
+        self.taken_at = taken_at
 
 
 class NotFound(LookupError):
@@ -88,33 +110,52 @@ def create_coach(settings: Settings | None = None, clock: Clock = utc_now, migra
 
 
 def take_screen(coach: Coach, user_id: int, answers: Answers) -> ScreenResult:
-    result = screening.evaluate(answers)
+    result = screening.evaluate(answers, coach.catalogue)
     with coach.unit(user_id) as repo:
         repo.add_screening(result, answers.to_dict(), coach.now())
     return result
 
 
 def record_clinician_clearance(coach: Coach, user_id: int, note: str) -> ScreenResult:
-    result = screening.clinician_clearance(note)
+    """A clinician's clearance keeps the answers of the screen it follows, so what they ruled out stays out."""
     with coach.unit(user_id) as repo:
-        repo.add_screening(result, {}, coach.now(), clinician_note=note)
+        earlier = repo.latest_screening()
+        answers = screening.stored_answers(earlier.answers) if earlier else screening.Answers()
+        result = screening.clinician_clearance(note, answers, coach.catalogue)
+        kept = {k: v for k, v in answers.to_dict().items() if v} if earlier else {}
+        repo.add_screening(result, kept, coach.now(), clinician_note=note)
     return result
+
+
+def _restored(coach: Coach, stored: StoredScreen) -> StoredScreen:
+    """A stored screen keeps the level it was given; what its answers leave out is worked out again from them,
+    so a change to the catalogue applies at once."""
+    answers = screening.stored_answers(stored.answers)
+    result = stored.result
+    restored = ScreenResult(
+        result.clearance,
+        result.reasons,
+        result.advice,
+        screening.exclusions(answers, coach.catalogue),
+        [screening.PREGNANCY_CAUTION] if "pregnant_or_recent_birth" in answers.flags else [],
+    )
+    return dataclasses.replace(stored, result=restored)
 
 
 def latest_screen(coach: Coach, user_id: int) -> StoredScreen | None:
     with coach.unit(user_id) as repo:
-        return repo.latest_screening()
+        stored = repo.latest_screening()
+    return _restored(coach, stored) if stored else None
 
 
-def ensure_allowed(coach: Coach, user_id: int) -> StoredScreen | None:
-    """Raise Blocked while the latest screen is emergency or see-doctor; return the screen otherwise."""
+def ensure_allowed(coach: Coach, user_id: int, *, session: bool = False) -> StoredScreen | None:
+    """Raise Blocked while the latest screen is emergency, urgent or see-doctor. A guided `session` also needs a
+    screen taken in the last 6 weeks (ScreenNeeded); a plan is only a preview and goes ahead with a caution."""
     latest = latest_screen(coach, user_id)
     if latest is not None and latest.result.blocks:
-        raise Blocked(
-            screening.refusal(latest.result)
-            + ' Once a clinician has cleared you, record it with: backcoach screen --cleared-by-clinician "note"'
-            + " (or take the screen again if things have changed)."
-        )
+        raise Blocked(latest.result)
+    if session and (latest is None or screening.expired(latest.taken_at, coach.now())):
+        raise ScreenNeeded(latest.taken_at if latest else None)
     return latest
 
 
@@ -209,22 +250,66 @@ def _recent(coach: Coach, user_id: int) -> tuple[dict[str, list[dosing.Attempt]]
     return found, earliest
 
 
+def _decide(latest: StoredScreen | None) -> Callable[[Exercise, list[dosing.Attempt]], dosing.DoseDecision]:
+    """The dose rule for this person: after a check-first screen, a first dose starts at the low end."""
+    gentle = latest is not None and latest.result.clearance == "check-first"
+
+    def decide(exercise: Exercise, tries: list[dosing.Attempt]) -> dosing.DoseDecision:
+        decision = dosing.next_dose(exercise, tries)
+        if gentle and decision.decision == "start":
+            return dosing.gentle_start(exercise)
+        return decision
+
+    return decide
+
+
 def next_dose(coach: Coach, user_id: int, exercise: Exercise) -> dosing.DoseDecision:
-    ensure_allowed(coach, user_id)
-    return dosing.next_dose(exercise, attempts(coach, user_id).get(exercise.id, []))
+    latest = ensure_allowed(coach, user_id)
+    return _decide(latest)(exercise, attempts(coach, user_id).get(exercise.id, []))
+
+
+PLAN_CHANGING = frozenset(
+    {"worse_bending_forward", "worse_bending_backward", "osteoporosis_or_steroids", "pregnant_or_recent_birth"}
+)
+
+
+def screen_cautions(latest: StoredScreen | None, now: dt.datetime) -> list[str]:
+    """What a plan must say because of the safety screen: missing or old, start gently, and every answer that
+    changed the plan."""
+    if latest is None:
+        return [
+            "You have not taken the safety check yet. This plan is only a preview: take the check before you "
+            "start a session."
+        ]
+    result = latest.result
+    cautions = []
+    if screening.expired(latest.taken_at, now):
+        cautions.append(
+            f"Your last safety check is more than {screening.SCREEN_VALID_DAYS // 7} weeks old. Take it again "
+            "before you start a session."
+        )
+    if result.clearance == "check-first":
+        cautions.append(
+            "Your safety check asks you to talk to your health care provider first and start gently: plans stay at "
+            "beginner level and every exercise starts at the low end of its dose."
+        )
+        cautions += [r.message for r in result.reasons]
+    else:
+        cautions += [r.message for r in result.reasons if r.item in PLAN_CHANGING]
+    cautions += result.plan_cautions
+    if result.exclusions:
+        names = ", ".join(e.name for e in result.exclusions)
+        cautions.append(f"Left out because of your safety check answers: {names}.")
+    return cautions
 
 
 def make_plan(coach: Coach, user_id: int, request: PlanRequest) -> Plan:
-    """Today's plan: gated by the safety screen, dosed from the person's history."""
+    """Today's plan: gated by the safety screen, shaped by its answers, dosed from the person's history."""
     latest = ensure_allowed(coach, user_id)
     tries, earliest = _recent(coach, user_id)
-    cautions: list[str] = []
-    if latest is None:
-        cautions.append("You have not taken the safety screen yet: run `backcoach screen` before you start.")
-    elif latest.result.clearance == "check-first":
-        if request.level != "beginner":
-            request = PlanRequest(request.minutes, request.equipment, request.floor, "beginner")
-        cautions += [f"Beginner level only: {r.message}" for r in latest.result.reasons]
+    cautions = screen_cautions(latest, coach.now())
+    if latest is not None and latest.result.clearance == "check-first" and request.level != "beginner":
+        request = PlanRequest(request.minutes, request.equipment, request.floor, "beginner")
     for exercise_id, history in sorted(tries.items()):
         if dosing.needs_review(history) and exercise_id in coach.catalogue:
             name = coach.catalogue.get(exercise_id).name
@@ -240,13 +325,15 @@ def make_plan(coach: Coach, user_id: int, request: PlanRequest) -> Plan:
     ):
         cautions.append(
             "You have been comfortable at full dose for two weeks: the advanced exercises are open to you "
-            "(backcoach plan --level advanced)."
+            "(choose the advanced level in your plan options)."
         )
+    decide = _decide(latest)
 
     def dose_for(e: Exercise) -> Prescription:
-        return dosing.next_dose(e, tries.get(e.id, [])).prescription
+        return decide(e, tries.get(e.id, [])).prescription
 
-    return build_plan(coach.catalogue, request, dose_for=dose_for, cautions=cautions)
+    excluded = latest.result.exclusions if latest else []
+    return build_plan(coach.catalogue, request, dose_for=dose_for, cautions=cautions, excluded=excluded)
 
 
 LoggedItem = tuple[str, int, int, str, int | None]
@@ -258,10 +345,11 @@ def log_session(
 ) -> StoredSession:
     """A session done away from the app; each item's prescription is the dose backcoach would have given."""
     tries = attempts(coach, user_id)
+    decide = _decide(latest_screen(coach, user_id))
     items = []
     for exercise_id, reps, sets, difficulty, pain in done:
         exercise = coach.catalogue.get(exercise_id)
-        planned = dosing.next_dose(exercise, tries.get(exercise_id, [])).prescription
+        planned = decide(exercise, tries.get(exercise_id, [])).prescription
         items.append(
             session_item(
                 exercise_id,
@@ -352,3 +440,65 @@ def record_red_flag(coach: Coach, user_id: int) -> ScreenResult:
     with coach.unit(user_id) as repo:
         repo.add_screening(result, {"pre_session_red_flag": True}, coach.now())
     return result
+
+
+# Outcomes: the Patient-Specific Functional Scale
+#
+# The weekly check of three activities the person chose (see backcoach.domain.outcome and docs/outcome.md).
+
+# Imported here rather than in the block at the top so that this section stays self-contained.
+from backcoach.domain import outcome as psfs  # noqa: E402
+from backcoach.storage.repository import StoredOutcome  # noqa: E402
+
+FUTURE_LEEWAY_DAYS = 1
+"""A check may be dated up to a day ahead of the server's calendar: the person's own day may already have begun."""
+
+
+@dataclass(frozen=True)
+class RecordedOutcome:
+    stored: StoredOutcome
+    restarted: list[str]
+    """Activities the previous check did not have: their comparisons start again from this check."""
+
+
+def check_outcome_date(coach: Coach, record: psfs.OutcomeRecord) -> None:
+    latest_allowed = coach.today() + dt.timedelta(days=FUTURE_LEEWAY_DAYS)
+    if record.date > latest_allowed:
+        raise psfs.OutcomeError(("date",), f"cannot be in the future (today is {coach.today().isoformat()})")
+
+
+def record_outcome(coach: Coach, user_id: int, record: psfs.OutcomeRecord) -> RecordedOutcome:
+    check_outcome_date(coach, record)
+    with coach.unit(user_id) as repo:
+        previous = repo.latest_outcome()
+        stored = repo.add_outcome(record, coach.now())
+    restarted = psfs.changed_activities(previous.record if previous else None, record)
+    return RecordedOutcome(stored, restarted)
+
+
+def outcomes(coach: Coach, user_id: int) -> list[StoredOutcome]:
+    """Every weekly check, oldest first."""
+    with coach.unit(user_id) as repo:
+        return repo.outcomes()
+
+
+def latest_outcome(coach: Coach, user_id: int) -> StoredOutcome | None:
+    with coach.unit(user_id) as repo:
+        return repo.latest_outcome()
+
+
+def outcome_due(coach: Coach, user_id: int) -> bool:
+    """None yet, or the latest is a week old by the person's own calendar."""
+    latest = latest_outcome(coach, user_id)
+    return psfs.is_due([latest.record] if latest else [], coach.today())
+
+
+def outcome_summary(coach: Coach, user_id: int) -> psfs.OutcomeSummary:
+    return psfs.summarise([s.record for s in outcomes(coach, user_id)], coach.today())
+
+
+def outcome_report(coach: Coach, user_id: int) -> dict[str, Any]:
+    """Every check with its changes, as `backcoach outcome history --json` and `GET /api/v1/outcomes` give it."""
+    stored = outcomes(coach, user_id)
+    summary = psfs.summarise([s.record for s in stored], coach.today())
+    return {**summary.to_dict(), "outcomes": [s.to_dict() for s in stored]}

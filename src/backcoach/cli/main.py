@@ -210,4 +210,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 # Commands that work on a person's record, and the guided session, register themselves on `cli`.
-from backcoach.cli import figures, record, serve, session  # noqa: E402, F401
+from backcoach.cli import figures, learn, outcome, record, serve, session  # noqa: E402, F401

@@ -30,13 +30,19 @@ def coach_for_cli() -> Iterator[tuple[Coach, int]]:
     """The wired application and the local user; refusals and bad records become exit codes, not tracebacks."""
     from backcoach.domain.history import HistoryError
     from backcoach.domain.screening import AnswersError
-    from backcoach.service import Blocked, NotFound, create_coach
+    from backcoach.service import Blocked, NotFound, ScreenNeeded, create_coach
 
     coach = create_coach()
     try:
         yield coach, coach.local_user()
     except Blocked as exc:
-        fail(str(exc), EXIT_BLOCKED)
+        fail(
+            f"{exc} Once a clinician has cleared you, record it with: backcoach screen --cleared-by-clinician "
+            '"what they said" (or take the check again with backcoach screen if things have changed).',
+            EXIT_BLOCKED,
+        )
+    except ScreenNeeded as exc:
+        fail(f"{exc} Run: backcoach screen", EXIT_BLOCKED)
     except (HistoryError, AnswersError) as exc:
         fail(str(exc), 2)
     except NotFound as exc:
@@ -60,12 +66,17 @@ def read_json(path: str, what: str) -> Any:
 
 
 def _ask_answers() -> dict[str, Any]:
-    from backcoach.domain.screening import AGE_PROMPT, NOT_ADVICE, QUESTIONS
+    from backcoach.domain.screening import AGE_PROMPT, GROUP_TITLES, NOT_ADVICE, QUESTIONS
 
     click.echo("A few yes/no questions to check that exercising at home is safe for you right now.")
-    click.echo(NOT_ADVICE + "\n")
-    answers: dict[str, Any] = {q.key: click.confirm(q.prompt, default=False) for q in QUESTIONS}
-    answers["age"] = click.prompt(AGE_PROMPT, type=click.IntRange(1, 129))
+    click.echo(NOT_ADVICE)
+    answers: dict[str, Any] = {"age": click.prompt("\n" + AGE_PROMPT, type=click.IntRange(1, 129))}
+    group = None
+    for q in QUESTIONS:
+        if q.group != group:
+            group = q.group
+            click.secho(f"\n{GROUP_TITLES[group]}", bold=True)
+        answers[q.key] = click.confirm(q.prompt, default=False)
     return answers
 
 

@@ -163,33 +163,40 @@ def plan_view(plan: Plan) -> Group:
         table.add_row(str(i), f"{item.name}\n[dim]{item.exercise}[/dim]", dose, _minutes(item.estimated_duration_s))
     total = Text(f"Estimated time: {_minutes(plan.estimated_duration_s)} of {plan.minutes}:00", style="bold")
     cautions = Text("Before you start", style="bold underline")
-    return Group(table, total, Text(""), cautions, _bullets(plan.cautions))
+    parts: list[RenderableType] = [table, total, Text(""), cautions, _bullets(plan.cautions)]
+    if plan.excluded:
+        parts += [
+            Text(""),
+            Text("Left out", style="bold underline"),
+            _bullets(f"{e.name}: {e.reason}." for e in plan.excluded),
+        ]
+    return Group(*parts)
 
 
 _CLEARANCE_STYLE = {
     "clear": "bold green",
     "check-first": "bold yellow",
     "see-doctor": "bold red",
+    "urgent": "bold white on dark_orange3",
     "emergency": "bold white on red",
-}
-_CLEARANCE_TITLE = {
-    "clear": "Clear to start",
-    "check-first": "Check with a provider first",
-    "see-doctor": "See a doctor before exercising",
-    "emergency": "Seek urgent care now",
 }
 
 
 def screen_view(result: ScreenResult) -> Panel:
     parts: list[RenderableType] = []
+    if result.when:
+        parts.append(Text(f"When: {result.when}", style="bold"))
     if result.reasons:
         parts += [Text("Why", style="bold underline"), _bullets(r.message for r in result.reasons)]
+    if result.exclusions:
+        parts += [
+            Text("Left out of your plans", style="bold underline"),
+            _bullets(f"{e.name}: {e.reason}." for e in result.exclusions),
+        ]
     parts.append(Text(result.advice))
     return Panel(
         Group(*parts),
-        title=Text(
-            f"{_CLEARANCE_TITLE[result.clearance]} ({result.clearance})", style=_CLEARANCE_STYLE[result.clearance]
-        ),
+        title=Text(result.label, style=_CLEARANCE_STYLE[result.clearance]),
         title_align="left",
         border_style=_CLEARANCE_STYLE[result.clearance].split()[-1],
     )

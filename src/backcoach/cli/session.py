@@ -80,7 +80,7 @@ def start(
         )
     items = _plan_file(plan_file) if plan_file else None
     with coach_for_cli() as (coach, user):
-        service.ensure_allowed(coach, user)
+        service.ensure_allowed(coach, user, session=True)
         if items is None:
             try:
                 plan = service.make_plan(coach, user, plan_request(minutes, equipment, no_floor, level))

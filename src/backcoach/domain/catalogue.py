@@ -16,7 +16,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from backcoach.domain.vocab import Category, Direction, Equipment, Level, Position, Target
+from backcoach.domain.vocab import Category, Direction, Equipment, Level, Position, SpinalDirection, Target
 
 PositiveInt = Annotated[int, Field(ge=1)]
 Text = Annotated[str, Field(min_length=3)]
@@ -40,6 +40,8 @@ class Prescription(_Frozen):
     alternating: bool = False
     times_per_day: PositiveInt | None = None
     target_reps: PositiveInt | None = None
+    holds_per_rep: PositiveInt | None = None
+    """Positions held in one repetition, in turn (the pelvic tilt holds arched, then flat); absent means one."""
 
     @model_validator(mode="after")
     def _ranges_are_ordered(self) -> Self:
@@ -51,6 +53,8 @@ class Prescription(_Frozen):
             raise ValueError("per_side and alternating cannot both be true: alternating already covers both sides")
         if self.rest_s is not None and (self.sets or 1) < 2:
             raise ValueError("rest_s is the rest between sets, so it needs sets of 2 or more")
+        if (self.holds_per_rep or 1) > 1 and self.hold_s is None and self.hold_s_max is None:
+            raise ValueError("holds_per_rep needs a hold (hold_s or hold_s_max) to repeat")
         return self
 
 
@@ -70,6 +74,8 @@ class Spoken(_Frozen):
 
     move: Text
     release: Text = "Relax"
+    holds: list[Text] = []
+    """One cue for each position of an exercise that holds more than one per repetition, in order."""
 
 
 class Variation(_Frozen):
@@ -95,6 +101,11 @@ class Exercise(_Frozen):
     floor: bool
     equipment: list[Equipment] = []
     level: Level
+    direction: SpinalDirection
+    """The spinal movement the exercise is built on; the safety screen leaves out a direction that hurts."""
+    loaded: bool = False
+    """The spine moves against a weight or is levered to the end of its range (a crunch lifts the trunk against
+    gravity; a seated twist pulls on the chair), which weak bones should not take."""
     targets: Annotated[list[Target], Field(min_length=1)]
     muscles: Annotated[list[Text], Field(min_length=1)]
     benefits: Annotated[list[Text], Field(min_length=1)]
@@ -118,6 +129,17 @@ class Exercise(_Frozen):
             raise ValueError(f"prescription_source {self.prescription_source!r} is not one of the sources {files}")
         if len(set(self.equipment)) != len(self.equipment) or len(set(self.targets)) != len(self.targets):
             raise ValueError("equipment and targets must not repeat a value")
+        if self.category == "stretch" and self.targets != ["mobility"]:
+            raise ValueError(
+                f"targets: a stretch works mobility and strengthens no muscle group, so its targets must be "
+                f"['mobility'], not {list(self.targets)}; name what it stretches in muscles"
+            )
+        for dose in (self.prescription, *(s.prescription for s in self.sources)):
+            positions = dose.holds_per_rep or 1
+            if positions > 1 and len(self.spoken.holds) != positions:
+                raise ValueError(
+                    f"spoken.holds needs one cue for each of the {positions} positions held in a repetition"
+                )
         return self
 
     def source(self, file: str) -> Source:
@@ -132,10 +154,29 @@ class Exercise(_Frozen):
 
 
 class Article(_Frozen):
+    """One source article. People see it as `cite` (title and publisher), never as its file name."""
+
     file: str
     title: Text
+    publisher: Text
+    """Who published it, as far as the article's own text shows; an article that does not name its site says so."""
+    byline: Text | None = None
+    """The author or medical reviewer the article names, if any."""
+    edition: Text | None = None
+    """For one of two copies of the same original, which copy this is (e.g. "shortened copy"), said to people."""
     summary: Text
     same_original_as: str | None = None
+
+    @property
+    def cite(self) -> str:
+        """The article as a person reads it: '"Title" (shortened copy), Publisher, by Author'."""
+        text = f'"{self.title}"'
+        if self.edition:
+            text += f" ({self.edition})"
+        text += f", {self.publisher}"
+        if self.byline:
+            text += f", {self.byline}"
+        return text
 
 
 class CatalogueError(ValueError):

@@ -45,7 +45,8 @@ def describe(p: Prescription, *, today: bool = False) -> str:
             parts.append("alternating sides")
     hold = _range(p.hold_s, p.hold_s_max, " s")
     if hold is not None:
-        parts.append(f"holding {hold}")
+        positions = p.holds_per_rep or 1
+        parts.append(f"holding {hold}" + (f" in each of {positions} positions" if positions > 1 else ""))
     if p.rest_s:
         parts.append(f"{p.rest_s} s rest between sets")
     if p.times_per_day:

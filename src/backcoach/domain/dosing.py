@@ -219,6 +219,23 @@ def next_dose(exercise: Exercise, attempts: Sequence[Attempt]) -> DoseDecision:
     return DoseDecision(exercise.id, _with_rest(new, base), "progress", reason)
 
 
+def gentle_start(exercise: Exercise) -> DoseDecision:
+    """The first dose after a check-first screen: the low end of every range the default article gives, and one
+    set. The articles' own advice for a previous injury or disc disease is to start slowly; a range's low end is
+    the most cautious dose the article itself stands behind, and one set is our own choice on top of it."""
+    given = exercise.prescription
+    low = given.model_copy(update={"reps_max": None, "sets": None, "rest_s": None})
+    if given.hold_s is not None:
+        low = low.model_copy(update={"hold_s_max": None})
+    dose = _clamp(resolve(low), ceilings(exercise))
+    return DoseDecision(
+        exercise.id,
+        dose,
+        "start",
+        "First time, and your safety check asks you to start gently: the low end of the dose, one set.",
+    )
+
+
 def needs_review(attempts: Sequence[Attempt]) -> bool:
     """Two regressions in a row on this exercise."""
     recent = attempts[-REVIEW_AFTER_REGRESSIONS:]

@@ -6,7 +6,9 @@ Rules, each checked by property tests over random option combinations:
   exercise at beginner level;
 - the estimate never exceeds the minutes asked for, and fills at least 60% of them from 10 minutes up, whenever the
   eligible exercises have that much in them;
-- from 15 minutes up it works the abdominals, the back extensors and the glutes, whenever an eligible exercise can;
+- from 15 minutes up it strengthens the abdominals, the back extensors and the glutes, whenever an eligible
+  exercise can (only a strengthening exercise counts: a stretch works mobility, not a muscle group);
+- an exercise the safety screen left out is never in the plan, and the plan lists it with the reason;
 - a dose may be shortened to fit the time, never raised above the one it was given, and the item says so;
 - the same inputs always give the same plan (no randomness; every tie is broken by exercise id).
 
@@ -18,9 +20,9 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
@@ -56,6 +58,17 @@ SAFETY_CAUTIONS = (
     "If your back pain is severe, or is not getting better, see a doctor.",
     "backcoach is not medical advice and does not replace a clinician who has examined you.",
 )
+
+
+class LeftOut(Protocol):
+    """An exercise ruled out before planning (by the safety screen), and why."""
+
+    @property
+    def exercise(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
 
 
 class PlanInputError(ValueError):
@@ -116,6 +129,13 @@ class PlanItem:
 
 
 @dataclass(frozen=True)
+class Excluded:
+    exercise: str
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Plan:
     minutes: int
     level: PlanLevel
@@ -124,6 +144,7 @@ class Plan:
     estimated_duration_s: int
     items: list[PlanItem]
     cautions: list[str] = field(default_factory=list)
+    excluded: list[Excluded] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -134,6 +155,7 @@ class Plan:
             "estimated_duration_s": self.estimated_duration_s,
             "items": [item.to_dict() for item in self.items],
             "cautions": list(self.cautions),
+            "excluded": [asdict(e) for e in self.excluded],
         }
 
 
@@ -148,11 +170,17 @@ def default_dose(exercise: Exercise) -> Prescription:
     return exercise.prescription
 
 
-def eligible(catalogue: Iterable[Exercise], request: PlanRequest) -> list[Exercise]:
+def strengthens(e: Exercise) -> frozenset[str]:
+    """The muscle groups an exercise counts toward for coverage: only a strengthening exercise strengthens."""
+    return frozenset(e.targets) if e.category == "strength" else frozenset()
+
+
+def eligible(catalogue: Iterable[Exercise], request: PlanRequest, left_out: Collection[str] = ()) -> list[Exercise]:
     return [
         e
         for e in catalogue
-        if set(e.equipment) <= request.equipment
+        if e.id not in left_out
+        and set(e.equipment) <= request.equipment
         and (request.floor or not e.floor)
         and (request.level == "advanced" or e.level != "advanced")
     ]
@@ -205,6 +233,7 @@ class _Candidate:
                 rest_s=self.full.rest_s if sets > 1 else None,
                 per_side=self.full.per_side,
                 alternating=self.full.alternating,
+                positions=self.full.holds_per_rep or 1,
             )
             self._durations[rank] = found
         return found
@@ -329,9 +358,9 @@ def _infeasible_message(request: PlanRequest) -> str:
     if not request.floor:
         return (
             "No warm-up or stretch can be done with these options: every exercise off the floor needs a chair, a "
-            "wall or a kettlebell. Add --equipment chair (and wall) or allow floor exercises."
+            "wall or a kettlebell. Add a chair (and a wall) to your equipment, or allow floor exercises."
         )
-    return "No warm-up or stretch fits these options; allow floor exercises or add --equipment chair."
+    return "No warm-up or stretch fits these options; allow floor exercises or add a chair to your equipment."
 
 
 def build_plan(
@@ -339,9 +368,11 @@ def build_plan(
     request: PlanRequest,
     dose_for: DoseFor = default_dose,
     cautions: Sequence[str] = (),
+    excluded: Sequence[LeftOut] = (),
 ) -> Plan:
     budget = request.minutes * 60
-    pool = [_Candidate.build(e, dose_for(e)) for e in eligible(catalogue, request)]
+    left_out = {e.exercise for e in excluded}
+    pool = [_Candidate.build(e, dose_for(e)) for e in eligible(catalogue, request, left_out)]
     openers = [c for c in pool if c.exercise.category in ("warm-up", "stretch")]
     if not openers:
         raise PlanInfeasible(_infeasible_message(request))
@@ -359,17 +390,18 @@ def build_plan(
 
     if request.minutes >= COVERAGE_FROM_MINUTES:
         for target in CORE_TARGETS:
-            if any(target in c.exercise.targets for c in chosen):
+            if any(target in strengthens(c.exercise) for c in chosen):
                 continue
-            covering = [c for c in remaining if target in c.exercise.targets]
+            covering = [c for c in remaining if target in strengthens(c.exercise)]
             if not covering:
-                notes.append(f"No exercise for the {target} fits these options, so this plan leaves them out.")
+                group = target.replace("-", " ")
+                notes.append(f"No exercise for the {group} fits these options, so this plan leaves them out.")
                 continue
-            missing = {t for t in CORE_TARGETS if not any(t in c.exercise.targets for c in chosen)}
+            missing = {t for t in CORE_TARGETS if not any(t in strengthens(c.exercise) for c in chosen)}
             ctx = _Context.of(chosen)
             best = min(
                 covering,
-                key=lambda c: (-len(missing & set(c.exercise.targets)), _variety(c, ctx, request, on_floor)),
+                key=lambda c: (-len(missing & strengthens(c.exercise)), _variety(c, ctx, request, on_floor)),
             )
             chosen.append(best)
             remaining.remove(best)
@@ -427,6 +459,7 @@ def build_plan(
         estimated_duration_s=total,
         items=items,
         cautions=[*cautions, *notes, *SAFETY_CAUTIONS],
+        excluded=[Excluded(e.exercise, e.name, e.reason) for e in excluded],
     )
 
 
@@ -435,7 +468,7 @@ def _describe(dose: Prescription) -> str:
     reps = f"{dose.reps}" + (" each side" if dose.per_side or dose.alternating else "")
     text = f"{sets} sets of {reps}" if sets > 1 else f"{reps} repetitions"
     if dose.hold_s:
-        text += f", holding {dose.hold_s} s"
+        text += f", holding {dose.hold_s} s" + (" in each position" if (dose.holds_per_rep or 1) > 1 else "")
     return text
 
 

@@ -2,7 +2,9 @@
 
 A session is a list of steps. Each exercise contributes an `intro` (its name and set-up), then its repetitions:
 every movement is a `rep` step lasting the exercise's tempo (`tempo.rep_s`), and a held exercise adds a `hold`
-step (exactly the prescription's `hold_s`) and a `relax` step (`tempo.relax_s`) after it. A per-side exercise does
+step (exactly the prescription's `hold_s`) and a `relax` step (`tempo.relax_s`) after it. An exercise that holds
+more than one position in a repetition (`holds_per_rep`: the pelvic tilt arches, then flattens) moves and holds
+once for each position, then relaxes once. A per-side exercise does
 all of a set's repetitions on the left, a `switch-side` step, then the right; an alternating one takes the sides in
 turn within each repetition (one repetition is a left and a right movement). Sets are separated by `rest` steps of
 `rest_s`. Exercises are separated by `transition` steps, longer when the person has to get down to or up from the
@@ -91,9 +93,10 @@ def _counts(dose: Prescription) -> tuple[int, int, int]:
 
 
 def movement_s(exercise: Exercise, dose: Prescription) -> int:
-    """One movement: the move itself, plus the hold and the relax when the exercise is held."""
+    """One movement: the move itself, plus the hold and the relax when the exercise is held (a move and a hold
+    for each position held)."""
     if dose.hold_s:
-        return exercise.tempo.rep_s + dose.hold_s + exercise.tempo.relax_s
+        return (dose.holds_per_rep or 1) * (exercise.tempo.rep_s + dose.hold_s) + exercise.tempo.relax_s
     return exercise.tempo.rep_s
 
 
@@ -108,6 +111,7 @@ def exercise_duration(exercise: Exercise, dose: Prescription) -> int:
         rest_s=dose.rest_s,
         per_side=dose.per_side,
         alternating=dose.alternating,
+        positions=dose.holds_per_rep or 1,
     )
 
 
@@ -120,10 +124,12 @@ def duration_of(
     rest_s: int | None,
     per_side: bool,
     alternating: bool,
+    positions: int = 1,
 ) -> int:
     """The closed form of `exercise_steps`, on plain numbers (the planner times thousands of doses)."""
     sides = 2 if per_side else 1
-    movement = exercise.tempo.rep_s + (hold_s + exercise.tempo.relax_s if hold_s else 0)
+    tempo = exercise.tempo
+    movement = positions * (tempo.rep_s + hold_s) + tempo.relax_s if hold_s else tempo.rep_s
     movements_per_side = reps * (2 if alternating else 1)
     one_set = sides * movements_per_side * movement + (sides - 1) * SWITCH_SIDE_S
     return INTRO_S + sets * one_set + (sets - 1) * (rest_s or 0)
@@ -132,6 +138,9 @@ def duration_of(
 def exercise_steps(exercise: Exercise, dose: Prescription) -> Iterator[Step]:
     reps, sets, sides = _counts(dose)
     ex = exercise.id
+    # Several positions are held only where there is a hold; without one, a repetition is a single movement.
+    positions = (dose.holds_per_rep or 1) if dose.hold_s else 1
+    cues = exercise.spoken.holds if positions > 1 else []
     yield Step("intro", ex, INTRO_S, f"{exercise.name}. {exercise.steps[0]}")
     side_order: tuple[Side | None, ...] = ("left", "right") if sides == 2 else (None,)
     for set_no in range(1, sets + 1):
@@ -141,12 +150,14 @@ def exercise_steps(exercise: Exercise, dose: Prescription) -> Iterator[Step]:
             for rep_no in range(1, reps + 1):
                 turns: tuple[Side | None, ...] = ("left", "right") if dose.alternating else (side,)
                 for turn in turns:
-                    say = exercise.spoken.move
-                    if turn is not None and (dose.alternating or rep_no == 1):
-                        say = f"{turn.capitalize()} side. {say}"
-                    yield Step("rep", ex, exercise.tempo.rep_s, say, turn, set_no, rep_no)
+                    for position in range(positions):
+                        say = cues[position] if position < len(cues) else exercise.spoken.move
+                        if position == 0 and turn is not None and (dose.alternating or rep_no == 1):
+                            say = f"{turn.capitalize()} side. {say}"
+                        yield Step("rep", ex, exercise.tempo.rep_s, say, turn, set_no, rep_no)
+                        if dose.hold_s:
+                            yield Step("hold", ex, dose.hold_s, "Hold", turn, set_no, rep_no)
                     if dose.hold_s:
-                        yield Step("hold", ex, dose.hold_s, "Hold", turn, set_no, rep_no)
                         yield Step("relax", ex, exercise.tempo.relax_s, exercise.spoken.release, turn, set_no, rep_no)
         if set_no < sets:
             yield Step("rest", ex, dose.rest_s or 0, f"Rest. Set {set_no + 1} of {sets} comes next.", None, set_no)

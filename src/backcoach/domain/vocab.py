@@ -16,6 +16,8 @@ Target = Literal["abdominals", "back-extensors", "glutes", "hips", "legs", "mobi
 Stage = Literal["warm-up", "stretch", "initial", "advanced", "main"]
 Direction = Literal["easier", "harder"]
 PlanLevel = Literal["beginner", "advanced"]
+SpinalDirection = Literal["flexion", "extension", "rotation", "neutral"]
+"""The way an exercise moves or loads the lower back: bending forward, bending backward, twisting, or held still."""
 
 CATEGORIES: tuple[Category, ...] = get_args(Category)
 POSITIONS: tuple[Position, ...] = get_args(Position)
@@ -24,6 +26,7 @@ LEVELS: tuple[Level, ...] = get_args(Level)
 TARGETS: tuple[Target, ...] = get_args(Target)
 STAGES: tuple[Stage, ...] = get_args(Stage)
 PLAN_LEVELS: tuple[PlanLevel, ...] = get_args(PlanLevel)
+SPINAL_DIRECTIONS: tuple[SpinalDirection, ...] = get_args(SpinalDirection)
 
 # A plan at 15 minutes or more must work the three groups that hold the lower back up.
 CORE_TARGETS: tuple[Target, ...] = ("abdominals", "back-extensors", "glutes")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from backcoach.domain.history import SessionRecord
+from backcoach.domain.outcome import OutcomeRecord
 from backcoach.domain.progress import ProgressSummary
 
 
@@ -139,4 +141,69 @@ def dose_svg(records: Sequence[SessionRecord], exercise: str, name: str) -> str:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))  # type: ignore[no-untyped-call]
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.legend(loc="upper left", frameon=False, ncols=2)
+    return _svg(fig)
+
+
+OUTCOME_COLORS = ("#d9822b", "#2b7bd9", "#7a3db8", "#c2417a", "#8c6d1f", "#2aa1b3")
+AVERAGE_COLOR = "#3a9d6e"
+
+
+def outcome_svg(records: Sequence[OutcomeRecord]) -> str:
+    """The weekly check: each activity's score and the average over time, with the band of measurement noise
+    around the average the comparisons start from."""
+    import matplotlib.dates as mdates
+
+    from backcoach.domain.outcome import MDC_AVERAGE, activity_key, summarise
+
+    fig, ax = _axes(3.4)
+    ordered = sorted(records, key=lambda r: r.date)
+    if not ordered:
+        ax.text(0.5, 0.5, "No weekly check yet", ha="center", va="center", transform=ax.transAxes)
+    names: dict[str, str] = {}
+    for record in ordered:
+        for a in record.activities:
+            names[activity_key(a.activity)] = a.activity
+    for index, (key, name) in enumerate(names.items()):
+        color = OUTCOME_COLORS[index % len(OUTCOME_COLORS)]
+        # One line per unbroken run: a line across the weeks an activity was dropped would invent scores.
+        runs: list[list[tuple[Any, int]]] = [[]]
+        for record in ordered:
+            score = record.score_of(key)
+            if score is None:
+                if runs[-1]:
+                    runs.append([])
+                continue
+            runs[-1].append((record.date, score))
+        for number, run in enumerate(r for r in runs if r):
+            ax.plot(
+                [d for d, _ in run], [s for _, s in run], "o-", color=color, alpha=0.8, label=None if number else name
+            )
+    if ordered:
+        ax.plot(
+            [r.date for r in ordered],
+            [r.average for r in ordered],
+            "s-",
+            color=AVERAGE_COLOR,
+            linewidth=3,
+            label="average",
+        )
+        change = summarise(ordered, ordered[-1].date).average_change
+        assert change is not None
+        band = {
+            "color": "#8c8c8c",
+            "alpha": 0.15,
+            "label": f"within {MDC_AVERAGE} points of the starting average (noise)",
+        }
+        low, high = change.first - MDC_AVERAGE, change.first + MDC_AVERAGE
+        if change.since < ordered[-1].date:
+            ax.fill_between([change.since, ordered[-1].date], low, high, linewidth=0, **band)
+        else:
+            ax.axhspan(low, high, **band)
+        # A few days either side, so that one check is not drawn alone in the middle of a span of years.
+        pad = dt.timedelta(days=3)
+        ax.set_xlim(ordered[0].date - pad, ordered[-1].date + pad)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False, ncols=2, fontsize=9)
+    ax.set_ylim(-0.5, 10.5)
+    ax.set_ylabel("0 unable to 10 as before")
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))  # type: ignore[no-untyped-call]
     return _svg(fig)

@@ -133,3 +133,16 @@ class SessionItemRow(Base):
     pain_during: Mapped[int | None] = mapped_column(Integer)
 
     session: Mapped[SessionRow] = relationship(back_populates="items")
+
+
+class OutcomeRow(Base):
+    """One weekly check (the Patient-Specific Functional Scale): three activities the person chose, each scored."""
+
+    __tablename__ = "outcomes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    activities: Mapped[list[Any]]
+    """[{activity, score}] in the person's order; always read back through the domain's validation."""
+    created_at: Mapped[dt.datetime]

@@ -11,8 +11,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from backcoach.domain.history import SessionItem, SessionRecord
+from backcoach.domain.outcome import OutcomeRecord
 from backcoach.domain.screening import Clearance, Reason, ScreenResult
-from backcoach.storage.models import Screening, SessionItemRow, SessionRow, User
+from backcoach.storage.models import OutcomeRow, Screening, SessionItemRow, SessionRow, User
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,16 @@ class StoredScreen:
 class StoredSession:
     id: int
     record: SessionRecord
+
+
+@dataclass(frozen=True)
+class StoredOutcome:
+    id: int
+    record: OutcomeRecord
+
+    def to_dict(self) -> dict[str, Any]:
+        """The API's and `backcoach outcome --json`'s form: the record with its id and its average."""
+        return {"id": self.id, **self.record.to_dict(), "average": round(self.record.average, 1)}
 
 
 def local_user_id(session: Session, now: dt.datetime) -> int:
@@ -228,3 +239,35 @@ class UserRepository:
             .order_by(SessionRow.date.desc(), SessionRow.id.desc())
             .limit(1)
         ).first()
+
+    # Weekly checks (the Patient-Specific Functional Scale)
+
+    def add_outcome(self, record: OutcomeRecord, at: dt.datetime) -> StoredOutcome:
+        row = OutcomeRow(
+            user_id=self.user_id,
+            date=record.date,
+            activities=[a.model_dump() for a in record.activities],
+            created_at=at,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return StoredOutcome(row.id, record)
+
+    def _outcome(self, row: OutcomeRow) -> StoredOutcome:
+        return StoredOutcome(row.id, OutcomeRecord.model_validate({"date": row.date, "activities": row.activities}))
+
+    def outcomes(self) -> list[StoredOutcome]:
+        """Oldest first: by date, then in the order stored."""
+        rows = self.session.scalars(
+            select(OutcomeRow).where(OutcomeRow.user_id == self.user_id).order_by(OutcomeRow.date, OutcomeRow.id)
+        )
+        return [self._outcome(row) for row in rows]
+
+    def latest_outcome(self) -> StoredOutcome | None:
+        row = self.session.scalars(
+            select(OutcomeRow)
+            .where(OutcomeRow.user_id == self.user_id)
+            .order_by(OutcomeRow.date.desc(), OutcomeRow.id.desc())
+            .limit(1)
+        ).first()
+        return self._outcome(row) if row else None

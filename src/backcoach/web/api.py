@@ -10,12 +10,12 @@ import datetime as dt
 from typing import Annotated, Any, Literal, NoReturn
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, create_model
 
 from backcoach import accounts, content, service
 from backcoach.domain.history import HistoryError, Pain, SessionItem, SessionRecord
 from backcoach.domain.planner import PlanInfeasible, PlanInputError, PlanRequest
-from backcoach.domain.screening import AnswersError, parse_answers
+from backcoach.domain.screening import AGE_PROMPT, QUESTIONS, SCREEN_VALID_DAYS, AnswersError, Clearance, parse_answers
 from backcoach.domain.vocab import EQUIPMENT, Equipment
 from backcoach.storage.repository import StoredSession
 from backcoach.web.deps import ApiCaller, CoachDep, RowId, client_of
@@ -148,16 +148,59 @@ def program(program_id: str) -> dict[str, Any]:
 # Screening and planning
 
 
-@router.post("/screening", tags=["safety"], responses=AUTH)
-def screening(caller: ApiCaller, coach: CoachDep, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+def _answers_model() -> type[BaseModel]:
+    """The screen's answers as a request body: every question a strict boolean (absent means no), age required.
+    Built from the domain's keys so the API and the screen can never drift apart."""
+    fields: dict[str, Any] = {q.key: (StrictBool, Field(False, description=q.prompt)) for q in QUESTIONS}
+    fields["age"] = (Annotated[StrictInt, Field(ge=1, le=129)], Field(description=AGE_PROMPT))
+    return create_model("ScreeningAnswers", __config__=ConfigDict(extra="forbid"), **fields)
+
+
+ScreeningAnswers = _answers_model()
+
+
+class ReasonOut(BaseModel):
+    item: str
+    message: str
+
+
+class ScreenOut(BaseModel):
+    clearance: Clearance
+    when: str | None = Field(description="now, today, within 1 to 2 weeks, before you start, or null when clear")
+    reasons: list[ReasonOut]
+    advice: str
+    excludes: list[str] = Field(description="exercise ids these answers leave out of every plan")
+
+
+class StoredScreenOut(ScreenOut):
+    taken_at: dt.datetime
+    valid_until: dt.date = Field(description="a guided session needs a new screen after this day")
+
+
+@router.post("/screening", tags=["safety"], responses=AUTH, response_model=ScreenOut)
+def screening(
+    caller: ApiCaller,
+    coach: CoachDep,
+    body: Annotated[ScreeningAnswers, Body()],  # type: ignore[valid-type]
+) -> dict[str, Any]:
     try:
-        answers = parse_answers(body)
+        answers = parse_answers(body.model_dump())  # type: ignore[attr-defined]
     except AnswersError as exc:
         unprocessable(["body", *([exc.key] if exc.key else [])], str(exc).removeprefix(f"{exc.key}: "))
     return service.take_screen(coach, caller.user_id, answers).to_dict()
 
 
-@router.post("/red-flag", tags=["safety"], responses=AUTH)
+@router.get("/screening", tags=["safety"], responses={**AUTH, **NOT_FOUND}, response_model=StoredScreenOut)
+def latest_screening(caller: ApiCaller, coach: CoachDep) -> dict[str, Any]:
+    """The latest safety screen, with what it leaves out and until when it is valid for guided sessions."""
+    latest = service.latest_screen(coach, caller.user_id)
+    if latest is None:
+        raise HTTPException(404, "no safety screen yet")
+    valid_until = (latest.taken_at + dt.timedelta(days=SCREEN_VALID_DAYS)).date()
+    return {**latest.result.to_dict(), "taken_at": latest.taken_at, "valid_until": valid_until}
+
+
+@router.post("/red-flag", tags=["safety"], responses=AUTH, response_model=ScreenOut)
 def red_flag(caller: ApiCaller, coach: CoachDep) -> dict[str, Any]:
     """A new warning sign reported before a session: saved as an emergency screen, which blocks exercise."""
     return service.record_red_flag(coach, caller.user_id).to_dict()
@@ -284,3 +327,76 @@ def delete_session(session_id: RowId, caller: ApiCaller, coach: CoachDep) -> Res
         if not repo.delete_session(session_id):
             raise HTTPException(404, "no such session")
     return Response(status_code=204)
+
+
+# Outcomes: the weekly check (the Patient-Specific Functional Scale)
+
+# Imported here rather than in the block at the top so that this section stays self-contained.
+from pydantic import Field, field_validator  # noqa: E402
+
+from backcoach.domain.outcome import ACTIVITIES, ActivityScore, OutcomeError, parse_outcome  # noqa: E402
+
+
+class OutcomeIn(BaseModel):
+    """One weekly check: three activities the person chose, each scored 0 (unable) to 10 (as before)."""
+
+    model_config = ConfigDict(extra="forbid")
+    date: dt.date | None = Field(default=None, description="ISO date; default: today")
+    activities: Annotated[list[ActivityScore], Field(min_length=ACTIVITIES, max_length=ACTIVITIES)]
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _iso_date(cls, value: object) -> object:
+        # A JSON number would otherwise be read as a Unix timestamp.
+        if value is None or isinstance(value, str):
+            return value
+        raise ValueError(f"must be an ISO date such as 2026-11-21, not {value!r}")
+
+
+class OutcomeOut(BaseModel):
+    id: int
+    date: dt.date
+    activities: list[ActivityScore]
+    average: float
+
+
+class ChangeOut(BaseModel):
+    activity: str | None = Field(description="the activity, or null for the average of the three")
+    since: dt.date
+    first: float
+    latest: float
+    change: float
+    checks: int
+    mdc: int = Field(description="the minimal detectable change: 2 for the average, 3 for one activity")
+    beyond_noise: bool
+    restarted: bool
+    words: str
+
+
+class OutcomesOut(BaseModel):
+    count: int
+    due: bool
+    next_due: dt.date | None
+    average_change: ChangeOut | None
+    activity_changes: list[ChangeOut]
+    outcomes: list[OutcomeOut]
+
+
+@router.get("/outcomes", response_model=OutcomesOut, tags=["outcomes"], responses=AUTH)
+def list_outcomes(caller: ApiCaller, coach: CoachDep) -> OutcomesOut:
+    """Every weekly check, oldest first, with whether the next is due and each change against the minimal
+    detectable change."""
+    return OutcomesOut.model_validate(service.outcome_report(coach, caller.user_id))
+
+
+@router.post("/outcomes", status_code=201, response_model=OutcomeOut, tags=["outcomes"], responses=AUTH)
+def create_outcome(caller: ApiCaller, coach: CoachDep, body: OutcomeIn) -> OutcomeOut:
+    raw = {
+        "date": body.date or coach.today(),
+        "activities": [a.model_dump() for a in body.activities],
+    }
+    try:
+        recorded = service.record_outcome(coach, caller.user_id, parse_outcome(raw))
+    except OutcomeError as exc:
+        unprocessable(["body", *exc.loc], exc.message)
+    return OutcomeOut.model_validate(recorded.stored.to_dict())

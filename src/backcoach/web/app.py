@@ -117,10 +117,14 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, coach: 
             page.headers[name] = value
         return page
 
-    from backcoach.web import api, pages
+    from backcoach.web import api, learn, outcome_pages, pages
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(outcome_pages.router)
+    app.include_router(learn.router)
+    app.include_router(learn.api_router)
+    learn.install(pages.templates())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

@@ -20,7 +20,7 @@ from backcoach import accounts, content, service
 from backcoach.domain.describe import describe
 from backcoach.domain.history import HistoryError, SessionRecord
 from backcoach.domain.planner import Plan, PlanInfeasible, PlanRequest
-from backcoach.domain.screening import AGE_PROMPT, NOT_ADVICE, QUESTIONS, AnswersError, parse_answers
+from backcoach.domain.screening import AGE_PROMPT, GROUP_TITLES, NOT_ADVICE, QUESTIONS, AnswersError, parse_answers
 from backcoach.domain.timeline import compile_timeline, resolve
 from backcoach.domain.vocab import CATEGORIES, EQUIPMENT, LEVELS, POSITIONS
 from backcoach.web.deps import SESSION_COOKIE, Caller, CoachDep, PageCaller, RowId, client_of
@@ -190,7 +190,12 @@ def signout(request: Request, coach: CoachDep, caller: PageCaller, csrf: Csrf) -
 @router.get("/screen", response_class=HTMLResponse)
 def screen_form(request: Request, caller: PageCaller) -> HTMLResponse:
     me = signed_in(caller)
-    return render(request, "screen.html", me, questions=QUESTIONS, age_prompt=AGE_PROMPT, not_advice=NOT_ADVICE)
+    return render(request, "screen.html", me, **_screen_form())
+
+
+def _screen_form() -> dict[str, Any]:
+    groups = [(title, [q for q in QUESTIONS if q.group == group]) for group, title in GROUP_TITLES.items()]
+    return {"groups": groups, "age_prompt": AGE_PROMPT, "not_advice": NOT_ADVICE}
 
 
 @router.post("/screen", response_class=HTMLResponse)
@@ -201,20 +206,12 @@ async def screen(request: Request, coach: CoachDep, caller: PageCaller) -> Respo
     raw: dict[str, Any] = {q.key: form.get(q.key) == "yes" for q in QUESTIONS}
     age = str(form.get("age", "")).strip()
     try:
-        raw["age"] = int(age) if age else None
+        if age:
+            raw["age"] = int(age)
         answers = parse_answers(raw)
     except (ValueError, AnswersError) as exc:
-        problem = f"age: {exc}" if not isinstance(exc, AnswersError) else str(exc)
-        return render(
-            request,
-            "screen.html",
-            me,
-            422,
-            questions=QUESTIONS,
-            age_prompt=AGE_PROMPT,
-            not_advice=NOT_ADVICE,
-            error=problem,
-        )
+        problem = "age: must be a whole number of years" if not isinstance(exc, AnswersError) else str(exc)
+        return render(request, "screen.html", me, 422, error=problem, checked=raw, **_screen_form())
     result = service.take_screen(coach, me.user_id, answers)
     if result.blocks:
         return render(request, "screen_result.html", me, result=result)
@@ -286,7 +283,8 @@ def today(request: Request, coach: CoachDep, caller: PageCaller) -> HTMLResponse
     except PlanInfeasible as exc:
         return render(request, "error.html", me, 422, title="No session fits these options", message=str(exc))
     names = {e.id: e for e in content.catalogue()}
-    return render(request, "today.html", me, plan=plan, exercises=names)
+    outcome_due = service.outcome_due(coach, me.user_id)
+    return render(request, "today.html", me, plan=plan, exercises=names, outcome_due=outcome_due)
 
 
 def player_items(coach: service.Coach, user_id: int, program_id: str | None) -> tuple[str, list[Any]]:
@@ -305,10 +303,12 @@ def player(
 ) -> HTMLResponse:
     me = signed_in(caller)
     try:
-        service.ensure_allowed(coach, me.user_id)
+        service.ensure_allowed(coach, me.user_id, session=True)
         title, items = player_items(coach, me.user_id, program)
     except service.Blocked as exc:
         return render(request, "blocked.html", me, 403, message=str(exc))
+    except service.ScreenNeeded as exc:
+        return render(request, "screen_needed.html", me, 403, message=str(exc))
     except PlanInfeasible as exc:
         return render(request, "error.html", me, 422, title="No session fits these options", message=str(exc))
     steps = compile_timeline(items)
@@ -364,7 +364,8 @@ def progress(request: Request, coach: CoachDep, caller: PageCaller) -> HTMLRespo
     records = service.records(coach, me.user_id)
     exercises = sorted({i.exercise for r in records for i in r.items})
     names = {e: content.catalogue().get(e).name for e in exercises if e in content.catalogue()}
-    return render(request, "progress.html", me, summary=summary, exercises=exercises, names=names)
+    outcome = service.outcome_summary(coach, me.user_id)
+    return render(request, "progress.html", me, summary=summary, exercises=exercises, names=names, outcome=outcome)
 
 
 @router.get("/progress/{chart}.svg")
@@ -372,6 +373,9 @@ def progress_chart(chart: str, coach: CoachDep, caller: PageCaller, exercise: st
     from backcoach.render import charts
 
     me = signed_in(caller)
+    if chart == "outcome":
+        checks = [s.record for s in service.outcomes(coach, me.user_id)]
+        return Response(charts.outcome_svg(checks), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
     records = service.records(coach, me.user_id)
     summary = service.progress(coach, me.user_id)
     if chart == "pain":
@@ -588,7 +592,10 @@ async def account_import(request: Request, coach: CoachDep, caller: PageCaller) 
         counts = import_account(coach, me.user_id, raw)
     except (TransferError, HistoryError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         return render(request, "error.html", me, 422, title="Nothing was imported", problems=[str(exc)])
-    message = f"Imported {counts['sessions']} sessions and {counts['screenings']} safety screens."
+    message = (
+        f"Imported {counts['sessions']} sessions, {counts['screenings']} safety screens and "
+        f"{counts['outcomes']} weekly checks."
+    )
     return render(request, "error.html", me, title="Import complete", message=message)
 
 

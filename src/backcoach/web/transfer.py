@@ -1,8 +1,9 @@
 """A person's whole record as one JSON document: export it, and import it back all or nothing.
 
 The document extends the CLI's history format (`{"version": 1, "sessions": [...]}`) with the account's email, plan
-preferences and safety screens, so an export is also a valid input to `backcoach history import` once those extra
-keys are dropped.
+preferences, safety screens and weekly checks, so an export is also a valid input to `backcoach history import` once
+those extra keys are dropped. Every key but `version` may be missing: older exports (before weekly checks) still
+import.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from backcoach import content, service
 from backcoach.domain.history import FORMAT_VERSION, HistoryError, parse_history
+from backcoach.domain.outcome import OutcomeError, OutcomeRecord, parse_outcome
 from backcoach.domain.screening import AnswersError, clinician_clearance, evaluate, parse_answers
 from backcoach.domain.vocab import Equipment, PlanLevel
 from backcoach.storage.models import Screening, User
 
-KEYS = ("version", "account", "preferences", "screenings", "sessions")
+KEYS = ("version", "account", "preferences", "screenings", "sessions", "outcomes")
 
 
 class TransferError(ValueError):
@@ -64,6 +66,7 @@ def export_account(coach: service.Coach, user_id: int) -> dict[str, Any]:
         "preferences": prefs,
         "screenings": screenings,
         "sessions": [s.record.to_dict() for s in service.sessions(coach, user_id)],
+        "outcomes": [s.record.to_dict() for s in service.outcomes(coach, user_id)],
     }
 
 
@@ -103,13 +106,32 @@ def import_account(coach: service.Coach, user_id: int, raw: dict[str, Any]) -> d
         except AttributeError:
             raise TransferError(["screenings", index], "must be an object") from None
         screens.append((parsed, result))
+    checks = _outcomes(coach, raw.get("outcomes"))
     with coach.unit(user_id) as repo:
         for parsed, result in screens:
             repo.add_screening(result, parsed.answers, parsed.taken_at, clinician_note=parsed.clinician_note)
         for record in records:
             repo.add_session(record, coach.now())
+        for check in checks:
+            repo.add_outcome(check, coach.now())
         if prefs is not None:
             user = repo.session.get(User, user_id)
             assert user is not None
             user.preferences = prefs
-    return {"sessions": len(records), "screenings": len(screens)}
+    return {"sessions": len(records), "screenings": len(screens), "outcomes": len(checks)}
+
+
+def _outcomes(coach: service.Coach, raw: object) -> list[OutcomeRecord]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise TransferError(["outcomes"], "must be a list of weekly checks")
+    checks = []
+    for index, entry in enumerate(raw):
+        try:
+            check = parse_outcome(entry)
+            service.check_outcome_date(coach, check)
+        except OutcomeError as exc:
+            raise TransferError(["outcomes", index, *exc.loc], exc.message) from None
+        checks.append(check)
+    return checks

@@ -1,0 +1,69 @@
+"""The Learn section on the web: the topic pages, the same topics as JSON, and the card that Today shows.
+
+The pages need no sign-in; the navigation still shows who is signed in. The Today card is a Jinja global
+(`learn_card_topic()`, added by `install`) so that Today's own route needs no change to show it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+from backcoach import content
+from backcoach.domain.learn import Topic, topic_of_the_day
+from backcoach.web.deps import PageCaller, coach_of
+from backcoach.web.pages import render
+
+router = APIRouter(include_in_schema=False)
+api_router = APIRouter(prefix="/api/v1", tags=["learn"])
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no such topic"}}
+
+
+def _topic_or_404(topic_id: str) -> Topic:
+    found = content.learn_topics().get(topic_id)
+    if found is None:
+        raise HTTPException(404, f"unknown topic {topic_id!r}")
+    return found
+
+
+@router.get("/learn", response_class=HTMLResponse)
+def learn(request: Request, caller: PageCaller) -> HTMLResponse:
+    return render(request, "learn.html", caller, topics=list(content.learn_topics().values()))
+
+
+@router.get("/learn/{topic_id}", response_class=HTMLResponse)
+def learn_topic(request: Request, topic_id: str, caller: PageCaller) -> HTMLResponse:
+    topic = _topic_or_404(topic_id)
+    topics = list(content.learn_topics().values())
+    at = topics.index(topic)
+    previous = topics[at - 1] if at > 0 else None
+    following = topics[at + 1] if at + 1 < len(topics) else None
+    return render(request, "learn_topic.html", caller, topic=topic, previous=previous, following=following)
+
+
+@api_router.get("/learn", response_model=list[Topic])
+def api_learn() -> list[Topic]:
+    return list(content.learn_topics().values())
+
+
+@api_router.get("/learn/{topic_id}", response_model=Topic, responses=NOT_FOUND)
+def api_learn_topic(topic_id: str) -> Topic:
+    return _topic_or_404(topic_id)
+
+
+@pass_context
+def learn_card_topic(context: Context) -> Topic:
+    """Today's topic for the Today card, by the coach's clock, so that tests and every server agree on the day."""
+    request: Request = context["request"]
+    return topic_of_the_day(list(content.learn_topics().values()), coach_of(request).today())
+
+
+def install(templates: Jinja2Templates) -> None:
+    """Make `learn_card_topic()` available to every page, for `_learn_card.html`."""
+    templates.env.globals["learn_card_topic"] = learn_card_topic
