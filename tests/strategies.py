@@ -38,4 +38,5 @@ def prescriptions(draw: st.DrawFn) -> Prescription:
         alternating=side == "alternating",
         times_per_day=draw(st.none() | st.integers(1, 3)),
         target_reps=draw(st.none() | st.integers(1, 40)),
+        holds_per_rep=draw(st.none() | st.integers(1, 3)) if hold or hold_max else None,
     )

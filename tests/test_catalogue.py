@@ -173,3 +173,42 @@ def test_a_range_cannot_run_backwards(tmp_path: Path) -> None:
     path.write_text(path.read_text().replace("reps_max = 5", "reps_max = 1", 1))
     with pytest.raises(CatalogueError, match="reps_max"):
         load_catalogue(root)
+
+
+def test_a_stretch_that_claims_to_strengthen_a_muscle_group_is_rejected(tmp_path: Path) -> None:
+    root = _copy_data(tmp_path)
+    path = root / "exercises" / "knee-to-chest.toml"
+    path.write_text(path.read_text().replace('targets = ["mobility"]', 'targets = ["mobility", "hips"]', 1))
+    with pytest.raises(CatalogueError, match=r"knee-to-chest\.toml: entry 'knee-to-chest': .*targets: a stretch"):
+        load_catalogue(root)
+
+
+def test_every_stretch_counts_toward_mobility_only(catalogue: Catalogue) -> None:
+    stretches = [e for e in catalogue if e.category == "stretch"]
+    assert stretches
+    for e in stretches:
+        assert e.targets == ["mobility"], e.id
+        assert e.muscles, f"{e.id} still names what it stretches"
+
+
+def test_every_article_names_its_publisher(catalogue: Catalogue) -> None:
+    for a in catalogue.articles.values():
+        assert a.publisher
+        assert a.cite.startswith(f'"{a.title}"')
+        assert a.publisher in a.cite
+        assert a.file not in a.cite
+
+
+def test_an_article_without_a_publisher_is_rejected(tmp_path: Path) -> None:
+    root = _copy_data(tmp_path)
+    path = root / "articles.toml"
+    text = path.read_text()
+    path.write_text(text.replace('publisher = "a fitness blog (publisher not named in our copy)"\n', "", 1))
+    with pytest.raises(CatalogueError, match=r"articles\.toml: entry '002_ae9366d53590484e\.txt': field 'publisher'"):
+        load_catalogue(root)
+
+
+def test_the_superman_is_advanced_and_carries_its_extension_caution(catalogue: Catalogue) -> None:
+    superman = catalogue.get("superman")
+    assert superman.level == "advanced"
+    assert any("bending backward" in c and "spread" in c for c in superman.cautions)

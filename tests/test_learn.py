@@ -235,3 +235,10 @@ def test_an_unknown_topic_exits_2_and_names_the_topics(run_process) -> None:
 def test_learn_writes_nothing(run_process, home: Path) -> None:
     assert run_process("learn", "get-help").returncode == 0
     assert not home.exists()
+
+
+def test_an_unknown_top_level_key_is_rejected(tmp_path: Path) -> None:
+    root = _data(tmp_path)
+    _edit(root, '[[reference]]\nkey = "nice-ng59"', 'topics = "typo"\n\n[[reference]]\nkey = "nice-ng59"')
+    with pytest.raises(LearnError, match=r"learn\.toml: unknown top-level keys \['topics'\]"):
+        load_topics(root)

@@ -73,7 +73,7 @@ def test_names_are_tidied_and_compared_without_case_or_spacing() -> None:
         (lambda c: c["activities"][1].update(score=5.0), ("activities", 1, "score")),
         (lambda c: c["activities"][1].update(score=True), ("activities", 1, "score")),
         (lambda c: c["activities"][2].update(activity="ab"), ("activities", 2, "activity")),
-        (lambda c: c["activities"][2].update(activity="  a  b "), ("activities", 2, "activity")),
+        (lambda c: c["activities"][2].update(activity="  ab   "), ("activities", 2, "activity")),
         (lambda c: c["activities"][2].update(activity="x" * 81), ("activities", 2, "activity")),
         (lambda c: c["activities"][2].update(activity=42), ("activities", 2, "activity")),
         (lambda c: c["activities"][2].update(activity="Bending  to put on SOCKS"), ("activities",)),
@@ -225,9 +225,7 @@ scores = st.integers(0, 10)
 
 @given(st.lists(st.tuples(scores, scores, scores), min_size=1, max_size=8))
 def test_beyond_noise_is_exactly_the_mdc_on_the_points(weeks: list[tuple[int, int, int]]) -> None:
-    checks = [
-        record((dt.date(2026, 1, 5) + dt.timedelta(weeks=n)).isoformat(), *week) for n, week in enumerate(weeks)
-    ]
+    checks = [record((dt.date(2026, 1, 5) + dt.timedelta(weeks=n)).isoformat(), *week) for n, week in enumerate(weeks)]
     summary = summarise(checks, dt.date(2027, 1, 1))
     first, last = weeks[0], weeks[-1]
     assert summary.average_change is not None
@@ -271,7 +269,8 @@ def other_user(coach: Coach, clock: Clock) -> int:
 
 def test_checks_round_trip_through_the_store_oldest_first(coach: Coach, clock: Clock) -> None:
     user = coach.local_user()
-    later, earlier, same_day = record("2026-11-08", 5, 6, 7), record("2026-11-01", 1, 2, 3), record("2026-11-08", 9, 9, 9)
+    later, earlier = record("2026-11-08", 5, 6, 7), record("2026-11-01", 1, 2, 3)
+    same_day = record("2026-11-08", 9, 9, 9)
     with coach.unit(user) as repo:
         ids = [repo.add_outcome(r, clock()).id for r in (later, earlier, same_day)]
     with coach.unit(user) as repo:

@@ -304,5 +304,5 @@ def test_dose_of_an_unknown_exercise_exits_2(run_process) -> None:
 def test_db_upgrade_reports_the_revision(run) -> None:
     first = run("db", "upgrade")
     assert first.exit_code == 0
-    assert "revision 0002" in first.output
+    assert "revision 0003" in first.output
     assert "up to date" in run("db", "upgrade").output

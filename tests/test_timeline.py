@@ -31,7 +31,8 @@ def test_the_closed_form_duration_equals_the_steps(catalogue: Catalogue, data: s
     assert len([s for s in steps if s.kind == "rest"]) == (d.sets or 1) - 1
     reps = [s for s in steps if s.kind == "rep"]
     sides = 2 if d.per_side or d.alternating else 1
-    assert len(reps) == (d.reps or 0) * (d.sets or 1) * sides
+    positions = (d.holds_per_rep or 1) if d.hold_s else 1
+    assert len(reps) == (d.reps or 0) * (d.sets or 1) * sides * positions
     if d.hold_s:
         assert len(holds) == len(reps)
     for s in reps:
@@ -43,7 +44,7 @@ def test_the_closed_form_duration_equals_the_steps(catalogue: Catalogue, data: s
         assert {s.side for s in reps} == {"left", "right"}
         assert all(s.duration_s == SWITCH_SIDE_S for s in steps if s.kind == "switch-side")
     elif d.alternating:
-        assert [s.side for s in reps[:2]] == ["left", "right"]
+        assert [s.side for s in reps[: 2 * positions : positions]] == ["left", "right"]
     else:
         assert {s.side for s in reps} == {None}
 
@@ -67,3 +68,46 @@ def test_a_bridge_rep_is_move_then_rest_between_sets(catalogue: Catalogue) -> No
     assert kinds.count("rest") == 2
     assert [s.duration_s for s in steps if s.kind == "rest"] == [60, 60]
     assert steps[1].say == "Lift your hips"
+
+
+def test_the_pelvic_tilt_holds_twice_in_every_repetition(catalogue: Catalogue) -> None:
+    """Articles 000 and 004: arch and hold 5 s, then flatten and hold 5 s. 003's tilt only flattens."""
+    tilt = catalogue.get("pelvic-tilt")
+    dose = resolve(tilt.prescription)
+    assert dose.holds_per_rep == 2
+    steps = list(exercise_steps(tilt, dose))
+    reps = [s for s in steps if s.kind == "rep"]
+    holds = [s for s in steps if s.kind == "hold"]
+    relaxes = [s for s in steps if s.kind == "relax"]
+    assert dose.reps is not None
+    assert len(holds) == 2 * dose.reps
+    assert len(reps) == 2 * dose.reps
+    assert len(relaxes) == dose.reps
+    assert [s.say for s in reps[:2]] == tilt.spoken.holds
+    assert all(s.duration_s == 5 for s in holds)
+    # Each repetition: move, hold, move, hold, relax; the estimate counts all of it.
+    first = [s.kind for s in steps[1:6]]
+    assert first == ["rep", "hold", "rep", "hold", "relax"]
+    assert exercise_duration(tilt, dose) == sum(s.duration_s for s in steps)
+    assert exercise_duration(tilt, dose) == INTRO_S + dose.reps * (2 * (tilt.tempo.rep_s + 5) + tilt.tempo.relax_s)
+    encyclopedia = resolve(tilt.source("003_0ec0cb11417cc7f4.txt").prescription)
+    assert len([s for s in exercise_steps(tilt, encyclopedia) if s.kind == "hold"]) == encyclopedia.reps
+
+
+def test_the_pelvic_tilt_figure_holds_both_positions() -> None:
+    from backcoach import content
+
+    cycle = content.figures()["pelvic-tilt"].cycle
+    assert [e.pose for e in cycle if e.hold] == ["arch", "flat"]
+
+
+def test_no_other_exercise_holds_two_positions_without_saying_so(catalogue: Catalogue) -> None:
+    """The audit: an exercise whose figure holds several positions in one cycle must time a hold for each: one per
+    position held (`holds_per_rep`), times two when the sides alternate within a repetition."""
+    from backcoach import content
+
+    for e in catalogue:
+        held = {entry.pose for entry in content.figures()[e.id].cycle if entry.hold}
+        if len(held) > 1:
+            turns = 2 if e.prescription.alternating else 1
+            assert len(held) == (e.prescription.holds_per_rep or 1) * turns, e.id

@@ -207,7 +207,7 @@ def test_export_then_import_moves_a_whole_record(client: TestClient, alice: Pers
     assert exported["screenings"][0]["clearance"] == "check-first"
     imported = client.post("/api/v1/import", headers=bob.headers, json=exported)
     assert imported.status_code == 200
-    assert imported.json() == {"sessions": 1, "screenings": 1}
+    assert imported.json() == {"sessions": 1, "screenings": 1, "outcomes": 0}
     again = client.get("/api/v1/export", headers=bob.headers).json()
     assert again["sessions"] == exported["sessions"]
     assert again["screenings"][0]["clearance"] == "check-first"

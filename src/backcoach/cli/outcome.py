@@ -138,10 +138,11 @@ def outcome(
     if as_json:
         echo_json(recorded.stored.to_dict())
         return
-    stored = recorded.stored
+    from backcoach.domain.outcome import format_points
+
+    record = recorded.stored.record
     click.echo(
-        f"Saved your weekly check for {stored.record.date.isoformat()}: average "
-        f"{stored.to_dict()['average']} out of 10."
+        f"Saved your weekly check for {record.date.isoformat()}: average {format_points(record.average)} out of 10."
     )
     for name in recorded.restarted:
         click.echo(f'"{name}" is new, so its comparisons start again from this check.')

@@ -67,7 +67,8 @@ def exercise_card(e: Exercise, articles: Mapping[str, Article], figure: str | No
     facts.add_column(style="bold")
     facts.add_column()
     facts.add_row("Works", ", ".join(e.targets) + f"  ({', '.join(e.muscles)})")
-    facts.add_row("Type", f"{e.category}, {e.level}, {e.position}{', on the floor' if e.floor else ''}")
+    facts.add_row("Type", f"{e.category}, {e.position_words}{', on the floor' if e.floor else ''}")
+    facts.add_row("Level", e.level_words)
     facts.add_row("Equipment", ", ".join(e.equipment) or ("a mat" if e.floor else "none"))
     if e.aliases:
         facts.add_row("Also called", ", ".join(e.aliases))
@@ -89,10 +90,8 @@ def exercise_card(e: Exercise, articles: Mapping[str, Article], figure: str | No
     sources.add_column(no_wrap=True)
     sources.add_column()
     for s in e.sources:
-        title = articles[s.file].title if s.file in articles else s.file
         detail = Text()
-        detail.append(s.file, style="cyan")
-        detail.append(f" {title}\n", style="italic")
+        detail.append(f"{_cite(s.file, articles)}\n", style="italic")
         detail.append(f"Dose: {describe(s.prescription)}")
         for note in s.notes:
             detail.append(f"\n{note}", style="dim")
@@ -102,7 +101,26 @@ def exercise_card(e: Exercise, articles: Mapping[str, Article], figure: str | No
     return Panel(Group(*parts), title=f"[bold]{e.name}[/bold]  [dim]{e.id}[/dim]", title_align="left")
 
 
-def program_table(programs: Iterable[Program]) -> Table:
+def _article(file: str, articles: Mapping[str, Article] | None) -> Article | None:
+    if articles is None:
+        from backcoach import content
+
+        articles = content.catalogue().articles
+    return articles.get(file)
+
+
+def _cite(file: str, articles: Mapping[str, Article] | None = None) -> str:
+    """An article as a person reads it: title and publisher, never its file name."""
+    article = _article(file, articles)
+    return article.cite if article is not None else "an article backcoach does not know"
+
+
+def _publisher(file: str, articles: Mapping[str, Article] | None = None) -> str:
+    article = _article(file, articles)
+    return article.publisher if article is not None else "-"
+
+
+def program_table(programs: Iterable[Program], articles: Mapping[str, Article] | None = None) -> Table:
     table = Table(
         title="Programs, one per source article (backcoach program ID for details)",
         title_justify="left",
@@ -113,17 +131,18 @@ def program_table(programs: Iterable[Program]) -> Table:
         collapse_padding=True,
     )
     table.add_column("id", style="cyan", no_wrap=True)
-    table.add_column("title", min_width=24)
-    table.add_column("source", no_wrap=True)
+    table.add_column("title and publisher", min_width=24)
     table.add_column("items", justify="right")
     table.add_column("min/day")
     for p in programs:
         minutes = f"{p.minutes_per_day.min}-{p.minutes_per_day.max}" if p.minutes_per_day else "-"
-        table.add_row(p.id, p.title, p.source_file.split("_")[0], str(len(p.items)), minutes)
+        title = Text(p.title)
+        title.append(f"\n{_publisher(p.source_file, articles)}", style="dim")
+        table.add_row(p.id, title, str(len(p.items)), minutes)
     return table
 
 
-def program_card(p: Program, names: Mapping[str, str]) -> Panel:
+def program_card(p: Program, names: Mapping[str, str], articles: Mapping[str, Article] | None = None) -> Panel:
     table = Table(header_style="bold", expand=True)
     table.add_column("#", justify="right")
     table.add_column("stage")
@@ -133,7 +152,7 @@ def program_card(p: Program, names: Mapping[str, str]) -> Panel:
         table.add_row(str(i), item.stage, names.get(item.exercise, item.exercise), describe(item.prescription))
     head = Text()
     head.append(p.summary + "\n")
-    head.append(f"Source: {p.source_file}\n", style="cyan")
+    head.append(f"From {_cite(p.source_file, articles)}\n", style="cyan")
     if p.minutes_per_day:
         head.append(f"{p.minutes_per_day.min} to {p.minutes_per_day.max} minutes a day")
     if p.sessions_per_day:

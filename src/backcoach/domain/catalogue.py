@@ -22,6 +22,17 @@ PositiveInt = Annotated[int, Field(ge=1)]
 Text = Annotated[str, Field(min_length=3)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 
+POSITION_WORDS: dict[Position, str] = {
+    "supine": "lying on your back",
+    "prone": "lying face down",
+    "side-lying": "lying on your side",
+    "quadruped": "on hands and knees",
+    "kneeling": "kneeling",
+    "seated": "sitting",
+    "standing": "standing",
+}
+"""Each starting position in plain words, for everything a person reads."""
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -151,6 +162,16 @@ class Exercise(_Frozen):
     @property
     def holds(self) -> bool:
         return self.prescription.hold_s is not None or self.prescription.hold_s_max is not None
+
+    @property
+    def level_words(self) -> str:
+        """The level as a person reads it, e.g. "advanced level"."""
+        return f"{self.level} level"
+
+    @property
+    def position_words(self) -> str:
+        """The starting position as a person reads it, e.g. "lying face down"."""
+        return POSITION_WORDS[self.position]
 
 
 class Article(_Frozen):

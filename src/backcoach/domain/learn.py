@@ -92,6 +92,9 @@ def parse_topics(raw: Mapping[str, Any]) -> dict[str, Topic]:
     unknown = set(raw) - {"reference", "topic"}
     if unknown:
         raise LearnError(f"{FILE}: unknown top-level keys {sorted(unknown)}; allowed: reference, topic")
+    for table in ("reference", "topic"):
+        if not isinstance(raw.get(table, []), list):
+            raise LearnError(f"{FILE}: {table!r} must be an array of tables ([[{table}]])")
     references = _references(raw)
     topics: dict[str, Topic] = {}
     for i, item in enumerate(raw.get("topic", [])):

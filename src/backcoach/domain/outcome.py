@@ -201,7 +201,7 @@ class Change:
     def words(self) -> str:
         """The change in plain words, with whether it is more than measurement noise."""
         what = "Average" if self.activity is None else self.activity[0].upper() + self.activity[1:]
-        now = f"{what}: {_number(self.latest)} out of 10"
+        now = f"{what}: {format_points(self.latest)} out of 10"
         day = self.since.isoformat()
         if self.checks == 1:
             if not self.restarted:
@@ -214,7 +214,7 @@ class Change:
             since += ", when you last changed an activity" if self.activity is None else ", when you chose it"
         if self.change == 0:
             return f"{now}, no change {since}."
-        trend = f"{'up' if self.change > 0 else 'down'} {_number(abs(self.change))} {since}"
+        trend = f"{'up' if self.change > 0 else 'down'} {format_points(abs(self.change))} {since}"
         if not self.beyond_noise:
             return (
                 f"{now}, {trend}: within the {self.mdc} points that measurement noise alone can explain, so not a "
@@ -242,7 +242,8 @@ class Change:
         }
 
 
-def _number(value: float) -> str:
+def format_points(value: float) -> str:
+    """A score or an average as a person writes it: 5, 5.3 (never 5.0 or 5.333)."""
     return f"{value:.1f}".removesuffix(".0")
 
 

@@ -1,7 +1,7 @@
 """Self-contained SVG drawings of the exercise figures: animated (SMIL) or still, plus an HTML gallery.
 
 No scripts and no external references: each file is a few kilobytes, carries a <title> and <desc> for screen
-readers, and uses mid-tone colours on a transparent background so it reads on light and dark pages alike.
+readers, and uses mid-tone colors on a transparent background so it reads on light and dark pages alike.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from backcoach.domain.catalogue import Exercise
 from backcoach.domain.figure import HEAD_RADIUS, Figure, FigureSpec, Point, Pose, Prop, exercise_figure, place, unit
 from backcoach.domain.timeline import resolve
 
-# The view, in centimetres: x from X0, y from the floor's Y0 up, for every figure alike.
+# The view, in centimeters: x from X0, y from the floor's Y0 up, for every figure alike.
 X0, Y0, WIDTH, HEIGHT = -15.0, -8.0, 255.0, 200.0
 
 TRUNK = "#2f9e6e"
@@ -36,7 +36,7 @@ def figure_of(exercise: Exercise, spec: FigureSpec) -> Figure:
 
 @dataclass(frozen=True)
 class View:
-    """Model centimetres to SVG units. The height is per figure (exercises on the floor need less room)."""
+    """Model centimeters to SVG units. The height is per figure (exercises on the floor need less room)."""
 
     height: float = HEIGHT
 
@@ -165,11 +165,11 @@ def svg(
             return f'{name}="{values[0]}"', ""
         return f'{name}="{values[0]}"', _animate(name, values, key_times, duration)
 
-    def polyline(points: Sequence[str], colour: str, width: float, opacity: float = 1.0) -> str:
+    def polyline(points: Sequence[str], color: str, width: float, opacity: float = 1.0) -> str:
         first, anim = attr("points", points)
         fade = f' stroke-opacity="{opacity}"' if opacity < 1 else ""
         return (
-            f'<polyline {first} fill="none" stroke="{colour}" stroke-width="{width}" stroke-linecap="round" '
+            f'<polyline {first} fill="none" stroke="{color}" stroke-width="{width}" stroke-linecap="round" '
             f'stroke-linejoin="round"{fade}>{anim}</polyline>'
         )
 

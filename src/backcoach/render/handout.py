@@ -35,10 +35,10 @@ def frame_drawing(exercise: Exercise, moment: str) -> Drawing:
         x, y = points[name]
         return [(x - x0) * scale, (y - y0) * scale]
 
-    def chain(names: Sequence[str], colour: str, width: float) -> PolyLine:
+    def chain(names: Sequence[str], color: str, width: float) -> PolyLine:
         coords = [c for n in names for c in xy(n)]
         return PolyLine(
-            coords, strokeColor=colors.HexColor(colour), strokeWidth=width * scale, strokeLineCap=1, strokeLineJoin=1
+            coords, strokeColor=colors.HexColor(color), strokeWidth=width * scale, strokeLineCap=1, strokeLineJoin=1
         )
 
     drawing.add(Line(0, -y0 * scale, FRAME_WIDTH, -y0 * scale, strokeColor=colors.grey, strokeWidth=0.6))
@@ -52,18 +52,35 @@ def frame_drawing(exercise: Exercise, moment: str) -> Drawing:
     return drawing
 
 
+def _span(low: int | None, high: int | None, unit: str = "") -> str:
+    """A count or a range as the article gives it: "3 to 5", "up to 5 s", or "not given"."""
+    if low is None and high is None:
+        return "not given"
+    if low is None:
+        return f"up to {high}{unit}"
+    if high is None or high == low:
+        return f"{low}{unit}"
+    return f"{low} to {high}{unit}"
+
+
 def _dose_table(dose: Prescription) -> Table:
+    reps = _span(dose.reps, dose.reps_max)
+    if dose.per_side:
+        reps += " each side"
+    elif dose.alternating:
+        reps += ", alternating"
+    hold = _span(dose.hold_s, dose.hold_s_max, " s")
     rows = [
-        ["Repetitions", str(dose.reps or "-") + (" each side" if dose.per_side else "")],
+        ["Repetitions", reps],
         ["Sets", str(dose.sets or 1)],
-        ["Hold", f"{dose.hold_s} s" if dose.hold_s else "-"],
+        ["Hold", "-" if hold == "not given" else hold],
         ["Rest between sets", f"{dose.rest_s} s" if dose.rest_s else "-"],
     ]
     if dose.times_per_day:
         rows.append(["Times a day", str(dose.times_per_day)])
     if dose.target_reps:
         rows.append(["Build up to", str(dose.target_reps)])
-    table = Table(rows, colWidths=[38 * mm, 30 * mm])
+    table = Table(rows, colWidths=[34 * mm, 34 * mm])
     table.setStyle(
         TableStyle(
             [
@@ -74,6 +91,12 @@ def _dose_table(dose: Prescription) -> Table:
         )
     )
     return table
+
+
+def _cite(source: str) -> str:
+    """The article as a person reads it (title and publisher); `source` may be its file name or already a title."""
+    article = content.catalogue().articles.get(source)
+    return article.cite if article is not None else source
 
 
 def handout_pdf(
@@ -102,7 +125,7 @@ def handout_pdf(
     if minutes:
         intro.append(f"About {minutes} minutes.")
     if source:
-        intro.append(f"From the article {source}.")
+        intro.append(f"From the article {_cite(source)}.")
     intro.append("Not medical advice: stop any exercise that makes your pain worse.")
     story += [Paragraph(" ".join(intro), styles["BodyText"]), Spacer(1, 4 * mm)]
     for number, (exercise, dose) in enumerate(items, 1):
@@ -117,6 +140,9 @@ def handout_pdf(
             Paragraph(f"<b>How</b>{steps}", small),
             Paragraph(f"<b>Form cues</b>{cues}", small),
         ]
+        if exercise.cautions:
+            cautions = "".join(f"<br/>• {c}" for c in exercise.cautions)
+            text.append(Paragraph(f"<b>Take care</b>{cautions}", small))
         block = Table([[frames, _dose_table(dose)]], colWidths=[110 * mm, 70 * mm])
         block.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
         story.append(KeepTogether([*text, Spacer(1, 2 * mm), block, Spacer(1, 5 * mm)]))

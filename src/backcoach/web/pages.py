@@ -497,7 +497,13 @@ def exercise_page(request: Request, exercise_id: str, caller: PageCaller) -> HTM
 
 @router.get("/programs", response_class=HTMLResponse)
 def programs(request: Request, caller: PageCaller) -> HTMLResponse:
-    return render(request, "programs.html", caller, programs=list(content.programs().values()))
+    return render(
+        request,
+        "programs.html",
+        caller,
+        programs=list(content.programs().values()),
+        articles=content.catalogue().articles,
+    )
 
 
 @router.get("/programs/{program_id}", response_class=HTMLResponse)
@@ -506,7 +512,8 @@ def program_page(request: Request, program_id: str, caller: PageCaller) -> HTMLR
     if found is None:
         raise HTTPException(404, "no such program")
     names = {e.id: e.name for e in content.catalogue()}
-    return render(request, "program.html", caller, p=found, names=names)
+    article = content.catalogue().articles[found.source_file]
+    return render(request, "program.html", caller, p=found, names=names, article=article)
 
 
 # Handouts and the calendar

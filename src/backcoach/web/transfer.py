@@ -16,7 +16,16 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from backcoach import content, service
 from backcoach.domain.history import FORMAT_VERSION, HistoryError, parse_history
 from backcoach.domain.outcome import OutcomeError, OutcomeRecord, parse_outcome
-from backcoach.domain.screening import AnswersError, clinician_clearance, evaluate, parse_answers
+from backcoach.domain.screening import (
+    Answers,
+    AnswersError,
+    ScreenResult,
+    clinician_clearance,
+    evaluate,
+    parse_answers,
+    pre_session_red_flag,
+    stored_answers,
+)
 from backcoach.domain.vocab import Equipment, PlanLevel
 from backcoach.storage.models import Screening, User
 
@@ -70,6 +79,21 @@ def export_account(coach: service.Coach, user_id: int) -> dict[str, Any]:
     }
 
 
+def _reevaluate(answers: dict[str, Any], clinician_note: str | None) -> ScreenResult:
+    """A screen as today's rules read its answers. A clinician's clearance keeps the answers it carried; a warning
+    sign before a session stays an emergency; a screen from before age was required is read without one (age only
+    matters together with a new episode, which that version did not ask)."""
+    exercises = content.catalogue()
+    if clinician_note:
+        return clinician_clearance(clinician_note, stored_answers(answers), exercises)
+    if answers.get("pre_session_red_flag") is True and len(answers) == 1:
+        return pre_session_red_flag()
+    if answers.get("age") is None:
+        parse_answers({**answers, "age": 40})
+        return evaluate(Answers(stored_answers(answers).flags, None), exercises)
+    return evaluate(parse_answers(answers), exercises)
+
+
 def import_account(coach: service.Coach, user_id: int, raw: dict[str, Any]) -> dict[str, int]:
     """Validate everything first, then store it in one transaction. Screens are re-evaluated from their answers
     (the rules may have changed since), so an import can never make someone look clearer than they are."""
@@ -94,10 +118,7 @@ def import_account(coach: service.Coach, user_id: int, raw: dict[str, Any]) -> d
             parsed = ScreenEntry.model_validate({k: v for k, v in entry.items() if k != "clearance"})
             if parsed.taken_at.tzinfo is None:
                 raise TransferError(["screenings", index, "taken_at"], "needs a time zone, e.g. 2026-11-21T08:00:00Z")
-            if parsed.clinician_note:
-                result = clinician_clearance(parsed.clinician_note)
-            else:
-                result = evaluate(parse_answers(parsed.answers))
+            result = _reevaluate(parsed.answers, parsed.clinician_note)
         except ValidationError as exc:
             first = exc.errors()[0]
             raise TransferError(["screenings", index, *first["loc"]], first["msg"]) from None
