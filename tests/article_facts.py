@@ -125,6 +125,7 @@ PRESCRIPTION_FIELDS = (
     "alternating",
     "times_per_day",
     "target_reps",
+    "holds_per_rep",
 )
 
 

@@ -8,7 +8,7 @@ import pytest
 from tests.article_facts import PRESCRIPTION_FIELDS
 from tests.test_catalogue import REQUIRED_IDS
 
-PLAN_KEYS = {"minutes", "level", "equipment", "floor", "estimated_duration_s", "items", "cautions"}
+PLAN_KEYS = {"minutes", "level", "equipment", "floor", "estimated_duration_s", "items", "cautions", "excluded"}
 ITEM_KEYS = {
     "exercise",
     "name",

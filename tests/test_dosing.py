@@ -123,9 +123,9 @@ def test_two_regressions_in_a_row_need_a_review(catalogue: Catalogue) -> None:
 
 def test_advanced_work_opens_after_two_comfortable_weeks_at_target(catalogue: Catalogue) -> None:
     exercises = dict(catalogue.exercises)
-    superman = exercises["superman"]
-    full = resolve(superman.prescription)
-    at_top = {"superman": [attempt(full, days=d) for d in range(0, 16)]}
+    raise_ = exercises["lying-lateral-leg-raise"]
+    full = resolve(raise_.prescription)
+    at_top = {"lying-lateral-leg-raise": [attempt(full, days=d) for d in range(0, 16)]}
     assert ready_for_advanced(exercises, at_top, DAY + dt.timedelta(days=15))
     assert not ready_for_advanced(exercises, at_top, DAY + dt.timedelta(days=5)), "not two weeks yet"
     tilt = exercises["pelvic-tilt"]

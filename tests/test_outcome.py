@@ -169,7 +169,7 @@ def test_a_drop_beyond_noise_suggests_seeing_someone() -> None:
     assert summary.average_change is not None
     assert summary.average_change.change == -2.0
     assert summary.average_change.beyond_noise
-    assert "doctor or physiotherapist" in summary.average_change.words()
+    assert "doctor or physical therapist" in summary.average_change.words()
     assert summary.activity_changes[0].words().startswith("Bending to put on socks: 5 out of 10, down 3")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import pytest
 
@@ -19,10 +20,10 @@ def options(date: str, *scores: int, names: tuple[str, ...] = (SOCKS, SITTING, G
     return args
 
 
-def history(run) -> dict:
+def history(run) -> dict[str, Any]:
     result = run("outcome", "history", "--json")
     assert result.exit_code == 0, result.output
-    data: dict = json.loads(result.output)
+    data: dict[str, Any] = json.loads(result.output)
     return data
 
 

@@ -1,4 +1,4 @@
-"""The catalogue, programs and Learn topics are written in the project's own words: facts carry over from the
+"""The catalogue, programs, ladders and Learn topics are written in the project's own words: facts carry over from the
 articles, sentences do not. No text may share a run of 12 consecutive words with any article."""
 
 from __future__ import annotations
@@ -85,6 +85,32 @@ def learn_texts() -> Iterator[tuple[str, str]]:
 def test_no_learn_topic_shares_twelve_words_with_an_article(article_runs: dict[str, set[tuple[str, ...]]]) -> None:
     copied = []
     for where, text in learn_texts():
+        for article, runs in article_runs.items():
+            shared = ngrams(text) & runs
+            if shared:
+                copied.append(f"{where} shares with {article}: {' '.join(sorted(shared)[0])!r}")
+    assert not copied, "\n".join(copied)
+
+
+def ladder_texts() -> Iterator[tuple[str, str]]:
+    from backcoach import content
+
+    for ladder in content.ladders().values():
+        for r in ladder.rungs:
+            for field in ("name", "change", "reason", "spoken_move"):
+                text = getattr(r, field)
+                if text:
+                    yield f"ladder {r.id}.{field}", text
+            for field in ("steps", "cues"):
+                for i, text in enumerate(getattr(r, field)):
+                    yield f"ladder {r.id}.{field}[{i}]", text
+            # Consecutive steps read as one passage, as the catalogue's do.
+            yield f"ladder {r.id}.steps (joined)", " ".join(r.steps)
+
+
+def test_no_ladder_text_shares_twelve_words_with_an_article(article_runs: dict[str, set[tuple[str, ...]]]) -> None:
+    copied = []
+    for where, text in ladder_texts():
         for article, runs in article_runs.items():
             shared = ngrams(text) & runs
             if shared:

@@ -91,17 +91,18 @@ def test_a_red_flag_at_the_pre_check_stops_and_blocks(run, tmp_path: Path) -> No
     path, _ = save_plan(run, tmp_path, minutes=5)
     result = run("start", str(path), input="y\n")
     assert result.exit_code == 3
-    assert "urgent" in result.output.lower()
+    assert "emergency" in result.output.lower()
     assert exported(run) == []
     assert run("plan").exit_code == 3
 
 
 def test_start_refuses_after_a_blocking_screen(run, tmp_path: Path) -> None:
     answers = tmp_path / "a.json"
-    answers.write_text(json.dumps({"fever_or_infection": True}))
-    run("screen", "--answers", str(answers))
+    answers.write_text(json.dumps({"fever_or_infection": True, "age": 40}))
+    assert run("screen", "--answers", str(answers)).exit_code == 0
     result = run("start", "--auto", "--pain-before", "1", "--pain-after", "1")
     assert result.exit_code == 3
+    assert "today" in result.output
 
 
 def _start_slow(tmp_path: Path, path: Path, speed: str) -> subprocess.Popen[str]:

@@ -127,17 +127,22 @@ def test_import_is_all_or_nothing(coach: Coach, field: str, value: Any) -> None:
 
 
 def test_screen_asks_plain_questions(run) -> None:
-    answers = "\n".join(["n"] * 11 + ["y", "n", "42"]) + "\n"
+    from backcoach.domain.screening import QUESTION_KEYS
+
+    answers = "\n".join(["42"] + ["y" if key == "disc_disease" else "n" for key in QUESTION_KEYS]) + "\n"
     result = run("screen", input=answers)
     assert result.exit_code == 0, result.output
     assert "not medical advice" in result.output
-    assert "check-first" in result.output
+    assert "Talk to your provider before you start" in result.output
+    assert "When: before you start" in result.output
+    assert "check-first" not in result.output, "the level is said in words, not as a code"
 
 
 def test_screen_reads_an_answers_file_and_returns_json(run, tmp_path: Path) -> None:
     result = run("screen", "--answers", write(tmp_path, {"disc_disease": True, "age": 40}), "--json")
     data = json.loads(result.output)
-    assert set(data) == {"clearance", "reasons", "advice"}
+    assert set(data) == {"clearance", "when", "reasons", "advice", "excludes"}
+    assert data["when"] == "before you start"
     assert data["clearance"] == "check-first"
     assert data["reasons"][0]["item"] == "disc_disease"
     assert set(data["reasons"][0]) == {"item", "message"}
@@ -153,7 +158,7 @@ def test_bad_answers_exit_2_naming_the_key(run_process, tmp_path: Path, answers:
 
 @pytest.mark.parametrize("flag", ["saddle_numbness", "cancer_history"])
 def test_after_a_red_flag_plan_start_and_dose_refuse_with_exit_3(run_process, tmp_path: Path, flag: str) -> None:
-    run_process("screen", "--answers", write(tmp_path, {flag: True}))
+    run_process("screen", "--answers", write(tmp_path, {flag: True, "age": 40}))
     for args in (["plan"], ["plan", "--json"], ["dose", "bridge"]):
         result = run_process(*args)
         assert result.returncode == 3, args
@@ -162,11 +167,11 @@ def test_after_a_red_flag_plan_start_and_dose_refuse_with_exit_3(run_process, tm
 
 
 def test_a_newer_clear_screen_or_a_clinicians_clearance_lifts_the_block(run_process, tmp_path: Path) -> None:
-    run_process("screen", "--answers", write(tmp_path, {"major_trauma": True}))
+    run_process("screen", "--answers", write(tmp_path, {"major_trauma": True, "age": 40}))
     assert run_process("plan").returncode == 3
-    run_process("screen", "--answers", write(tmp_path, {}, "clear.json"))
+    run_process("screen", "--answers", write(tmp_path, {"age": 40}, "clear.json"))
     assert run_process("plan").returncode == 0
-    run_process("screen", "--answers", write(tmp_path, {"constant_night_pain": True}, "again.json"))
+    run_process("screen", "--answers", write(tmp_path, {"constant_night_pain": True, "age": 40}, "again.json"))
     assert run_process("plan").returncode == 3
     cleared = run_process("screen", "--cleared-by-clinician", "GP examined me, gentle exercise is fine", "--json")
     assert json.loads(cleared.stdout)["clearance"] == "check-first"
@@ -176,7 +181,7 @@ def test_a_newer_clear_screen_or_a_clinicians_clearance_lifts_the_block(run_proc
 
 
 def test_check_first_keeps_plans_at_beginner_with_the_reason(run, tmp_path: Path) -> None:
-    run("screen", "--answers", write(tmp_path, {"previous_back_injury": True}))
+    run("screen", "--answers", write(tmp_path, {"previous_back_injury": True, "age": 40}))
     plan = json.loads(run("plan", "--level", "advanced", "--minutes", "30", "--json").output)
     assert plan["level"] == "beginner"
     assert any("injury" in c for c in plan["cautions"])
@@ -184,7 +189,7 @@ def test_check_first_keeps_plans_at_beginner_with_the_reason(run, tmp_path: Path
 
 def test_without_a_screen_the_plan_asks_for_one(run) -> None:
     plan = json.loads(run("plan", "--json").output)
-    assert any("backcoach screen" in c for c in plan["cautions"])
+    assert any("safety check" in c and "preview" in c for c in plan["cautions"])
 
 
 def test_log_records_a_session_from_flags(run) -> None:
@@ -292,7 +297,7 @@ def test_two_regressions_in_a_row_add_a_review_caution(run, tmp_path: Path) -> N
     data = {"version": 1, "sessions": [session("2026-11-01", pain_during=7), session("2026-11-02", pain_during=8)]}
     run("history", "import", write(tmp_path, data))
     plan = json.loads(run("plan", "--json").output)
-    assert any("physiotherapist or doctor to review" in c for c in plan["cautions"])
+    assert any("physical therapist or doctor to review" in c for c in plan["cautions"])
 
 
 def test_dose_of_an_unknown_exercise_exits_2(run_process) -> None:

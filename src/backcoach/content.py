@@ -83,3 +83,26 @@ def learn_topic(topic_id: str) -> Topic:
         return topics[wanted]
     known = list(topics)
     raise UnknownId("topic", topic_id, closest(wanted, known), known)
+
+
+# The exercise ladders (see docs/ladders.md), kept in one block at the end of the module.
+
+from backcoach.domain.ladders import Ladder, Rung, load_ladders  # noqa: E402
+
+
+@cache
+def ladders() -> dict[str, Ladder]:
+    """Every exercise's ladder, by exercise id, in the catalogue's order."""
+    return load_ladders(catalogue())
+
+
+def rung(rung_id: str) -> tuple[Exercise, Rung]:
+    """A rung by its id ("bridge", "bridge/held"), with its exercise as the catalogue gives it (see
+    `ladders.rung_exercise` for the exercise as the rung is done)."""
+    wanted = rung_id.strip().lower()
+    all_ladders = ladders()
+    ladder = all_ladders.get(wanted.split("/", 1)[0])
+    if ladder is not None and wanted in ladder:
+        return catalogue().get(ladder.exercise), ladder.get(wanted)
+    known = [r.id for each in all_ladders.values() for r in each.rungs]
+    raise UnknownId("rung", rung_id, closest(wanted, known), known)

@@ -314,7 +314,7 @@ def make_plan(coach: Coach, user_id: int, request: PlanRequest) -> Plan:
         if dosing.needs_review(history) and exercise_id in coach.catalogue:
             name = coach.catalogue.get(exercise_id).name
             cautions.append(
-                f"{name} has hurt two sessions in a row. Please ask a physiotherapist or doctor to review it "
+                f"{name} has hurt two sessions in a row. Please ask a physical therapist or doctor to review it "
                 "before you carry on with it."
             )
     cleared = latest is None or latest.result.clearance == "clear"

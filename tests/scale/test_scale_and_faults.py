@@ -213,5 +213,6 @@ def test_the_app_starts_on_a_database_from_an_older_migration(database_url: str,
         assert stored.record == record
         with coach.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM auth_tokens")).scalar() == 0
+            assert conn.execute(text("SELECT count(*) FROM outcomes")).scalar() == 0
     finally:
         coach.dispose()

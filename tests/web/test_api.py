@@ -120,8 +120,8 @@ def test_screening_is_saved_and_gates_the_plan(client: TestClient, alice: Person
     assert result.json()["clearance"] == "emergency"
     refused = client.get("/api/v1/plan", headers=alice.headers)
     assert refused.status_code == 403
-    assert "clinician" in refused.json()["detail"]
-    client.post("/api/v1/screening", headers=alice.headers, json={})
+    assert "clearance" in refused.json()["detail"]
+    client.post("/api/v1/screening", headers=alice.headers, json={"age": 40})
     assert client.get("/api/v1/plan", headers=alice.headers).status_code == 200
 
 
@@ -136,7 +136,7 @@ def test_the_plan_is_the_clis_json(client: TestClient, alice: Person) -> None:
     plan = client.get(
         "/api/v1/plan?minutes=20&equipment=chair,wall&floor=false&level=beginner", headers=alice.headers
     ).json()
-    assert set(plan) == {"minutes", "level", "equipment", "floor", "estimated_duration_s", "items", "cautions"}
+    assert set(plan) == {"minutes", "level", "equipment", "floor", "estimated_duration_s", "items", "cautions", "excluded"}
     assert plan["minutes"] == 20
     assert plan["equipment"] == ["chair", "wall"]
     assert plan["floor"] is False
@@ -199,7 +199,7 @@ def test_an_invalid_patch_changes_nothing(client: TestClient, alice: Person) -> 
 
 def test_export_then_import_moves_a_whole_record(client: TestClient, alice: Person, bob: Person) -> None:
     client.post("/api/v1/sessions", headers=alice.headers, json=SESSION)
-    client.post("/api/v1/screening", headers=alice.headers, json={"disc_disease": True})
+    client.post("/api/v1/screening", headers=alice.headers, json={"disc_disease": True, "age": 40})
     exported = client.get("/api/v1/export", headers=alice.headers).json()
     assert exported["version"] == 1
     assert exported["account"] == {"email": alice.email}
@@ -231,7 +231,8 @@ def test_deleting_the_account_removes_everything(client: TestClient, alice: Pers
 def test_nobody_can_read_change_or_delete_another_persons_data(client: TestClient, alice: Person, bob: Person) -> None:
     """One invariant, every resource: Bob gets 404 (or an empty view) for everything of Alice's."""
     session_id = client.post("/api/v1/sessions", headers=alice.headers, json=SESSION).json()["id"]
-    client.post("/api/v1/screening", headers=alice.headers, json={"saddle_numbness": True})
+    client.post("/api/v1/screening", headers=alice.headers, json={"saddle_numbness": True, "age": 40})
+    assert client.get("/api/v1/plan", headers=alice.headers).status_code == 403
 
     assert client.get(f"/api/v1/sessions/{session_id}", headers=bob.headers).status_code == 404
     assert (

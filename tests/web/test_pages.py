@@ -149,7 +149,7 @@ def test_a_red_flag_replaces_today_and_the_player_with_advice(app: Any) -> None:
     for path in ("/today", "/player"):
         page = user.get(path)
         assert page.status_code == 403
-        assert "urgent" in page.text.lower()
+        assert "emergency" in page.text.lower()
     token = page_csrf(user)
     assert user.post("/clearance", data={"csrf": token, "note": "Seen in A&E, cleared"}).status_code == 200
     assert user.get("/today").status_code == 200

@@ -83,3 +83,18 @@ def test_the_openapi_document_describes_the_screen(client: TestClient) -> None:
         "advice",
         "excludes",
     }
+
+
+def test_a_clinicians_clearance_through_the_api_lifts_the_block(client: TestClient, alice: Person) -> None:
+    post(client, alice, {"age": 40, "cancer_history": True, "worse_bending_backward": True})
+    refused = client.get("/api/v1/plan", headers=alice.headers)
+    assert refused.status_code == 403
+    assert "/api/v1/clearance" in refused.json()["detail"]
+    assert client.post("/api/v1/clearance", json={"note": " "}, headers=alice.headers).status_code == 422
+    cleared = client.post("/api/v1/clearance", json={"note": "Seen by my doctor"}, headers=alice.headers)
+    assert cleared.status_code == 200
+    assert cleared.json()["clearance"] == "check-first"
+    assert "superman" in cleared.json()["excludes"]
+    plan = client.get("/api/v1/plan", headers=alice.headers)
+    assert plan.status_code == 200
+    assert "superman" in {e["exercise"] for e in plan.json()["excluded"]}

@@ -36,7 +36,7 @@ def check(text: str, where: str) -> None:
 def screen(client: TestClient, **answers: str) -> str:
     token = csrf_of(client.get("/screen").text)
     response = client.post("/screen", data={"csrf": token, "age": "40", **answers})
-    return response.text
+    return str(response.text)
 
 
 def pages() -> list[str]:

@@ -28,7 +28,7 @@ HELP = (
     "  plan        Build today's session from your time, equipment and level.\n"
     "  program     Show one program exactly as its article gives it.\n"
     "  programs    List the five programs, one per source article.\n"
-    "  progress    Summarise pain before and after, next-morning pain, sessions...\n"
+    "  progress    Summarize pain before and after, next-morning pain, sessions...\n"
     "  screen      Answer the safety screen (or record a clinician's clearance).\n"
     "  serve       Start the web app (SQLite under BACKCOACH_HOME, or...\n"
     "  start       Guide you through a session: today's plan, or PLAN.json saved...\n"

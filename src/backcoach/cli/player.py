@@ -50,7 +50,7 @@ _KIND_LABEL = {
     "done": "DONE",
 }
 
-# A 3x5 block font for the countdown, readable from a mat a couple of metres away.
+# A 3x5 block font for the countdown, readable from a mat a couple of meters away.
 _DIGITS = {
     "0": ["███", "█ █", "█ █", "█ █", "███"],
     "1": [" █ ", "██ ", " █ ", " █ ", "███"],

@@ -260,7 +260,7 @@ def checkin(pain: int) -> None:
 @click.option("--chart", metavar="FILE.png", help="Also draw the charts to a PNG file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def progress(chart: str | None, as_json: bool) -> None:
-    """Summarise pain before and after, next-morning pain, sessions per week and your streak."""
+    """Summarize pain before and after, next-morning pain, sessions per week and your streak."""
     from backcoach import service
 
     with coach_for_cli() as (coach, user):

@@ -66,7 +66,7 @@ def exercise_card(e: Exercise, articles: Mapping[str, Article], figure: str | No
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
     facts.add_column()
-    facts.add_row("Works", ", ".join(e.targets) + f"  ({', '.join(e.muscles)})")
+    facts.add_row("Works", ", ".join(t.replace("-", " ") for t in e.targets) + f"  ({', '.join(e.muscles)})")
     facts.add_row("Type", f"{e.category}, {e.position_words}{', on the floor' if e.floor else ''}")
     facts.add_row("Level", e.level_words)
     facts.add_row("Equipment", ", ".join(e.equipment) or ("a mat" if e.floor else "none"))

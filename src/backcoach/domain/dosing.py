@@ -1,6 +1,6 @@
 """The next dose of an exercise, from how the last times went.
 
-This is the pain-monitoring model physiotherapists use, with the articles' own build-up targets as ceilings:
+This is the pain-monitoring model physical therapists use, with the articles' own build-up targets as ceilings:
 
 - **regress** when, the last time, pain during the exercise was above 5, or the next morning's pain was 2 or more
   above that session's pain before: cut the dose by about a quarter (never below one repetition) and point to the

@@ -1,6 +1,6 @@
 """A 2D side-view body model, positioned by joint angles, that moves through an exercise at its dosage's tempo.
 
-Units are centimetres, y points up and the floor is y = 0. Angles are degrees, counter-clockwise from +x. The
+Units are centimeters, y points up and the floor is y = 0. Angles are degrees, counter-clockwise from +x. The
 figure faces +x when standing; lying on the back it has its head to the left, lying face down to the right (so that
 "front" is always a quarter turn clockwise from the trunk's direction).
 
@@ -26,7 +26,7 @@ Point = tuple[float, float]
 
 # Segment lengths of an adult of about 170 cm.
 LENGTHS: dict[str, float] = {
-    "pelvis": 12.0,  # hip joint centre to the lower back
+    "pelvis": 12.0,  # hip joint center to the lower back
     "torso": 42.0,  # lower back to the base of the neck
     "neck": 9.0,
     "head": 22.0,  # the head is drawn as a circle on this segment

@@ -51,19 +51,19 @@ INTRODUCTION = (
 Score = Annotated[StrictInt, Field(ge=SCORE_MIN, le=SCORE_MAX)]
 
 
-def normalise_activity(name: str) -> str:
+def normalize_activity(name: str) -> str:
     """One spelling per activity: surrounding and repeated spaces would otherwise make two of the same one."""
     return " ".join(name.split())
 
 
 def activity_key(name: str) -> str:
     """What makes two activity names the same activity: case and spacing do not count."""
-    return normalise_activity(name).casefold()
+    return normalize_activity(name).casefold()
 
 
 def check_activity(name: str) -> str:
     """The activity's name, tidied, or ValueError saying what is allowed."""
-    tidy = normalise_activity(name)
+    tidy = normalize_activity(name)
     if not NAME_MIN <= len(tidy) <= NAME_MAX:
         raise ValueError(f"must be {NAME_MIN} to {NAME_MAX} characters, not {len(tidy)}: {tidy!r}")
     return tidy
@@ -223,8 +223,8 @@ class Change:
         if self.change > 0:
             return f"{now}, {trend}: more than the {self.mdc} points of measurement noise, so a real improvement."
         return (
-            f"{now}, {trend}: more than the {self.mdc} points of measurement noise, so it has got harder. If it "
-            "keeps getting harder, talk to a doctor or physiotherapist."
+            f"{now}, {trend}: more than the {self.mdc} points of measurement noise, so it has become harder. If it "
+            "keeps getting harder, talk to a doctor or physical therapist."
         )
 
     def to_dict(self) -> dict[str, Any]:

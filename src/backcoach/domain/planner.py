@@ -1,16 +1,21 @@
 """The planner: a person's constraints in, one safe, timed session out.
 
-Rules, each checked by property tests over random option combinations:
+Rules, each checked by property tests over random option combinations (docs/planner.md explains each choice):
 - the session opens with a warm-up or a stretch;
 - only exercises whose equipment is at hand, none on the floor when the floor is ruled out, and no advanced
   exercise at beginner level;
 - the estimate never exceeds the minutes asked for, and fills at least 60% of them from 10 minutes up, whenever the
-  eligible exercises have that much in them;
+  eligible exercises have that much in them (a dose may go below half its repetitions only to reach that share);
 - from 15 minutes up it strengthens the abdominals, the back extensors and the glutes, whenever an eligible
   exercise can (only a strengthening exercise counts: a stretch works mobility, not a muscle group);
+- under 15 minutes, rest between sets takes at most a fifth of the session: fewer sets, or other exercises;
+- the order is a clinician's: warm-ups, the kettlebell swing, lying stretches, mobility, strengthening from least
+  to most demanding, closing stretches; one-sided versions before two-sided ones; within each step, the exercises
+  on the side of the floor the person is already on first; the order never looks at an exercise's id;
 - an exercise the safety screen left out is never in the plan, and the plan lists it with the reason;
 - a dose may be shortened to fit the time, never raised above the one it was given, and the item says so;
-- the same inputs always give the same plan (no randomness; every tie is broken by exercise id).
+- the same inputs always give the same plan (no randomness; a tie in choosing between two exercises that score
+  alike is broken by exercise id, a tie in ordering by the order they were chosen in).
 
 Durations come from `backcoach.domain.timeline`, so a guided session built from the plan lasts exactly as long.
 """
@@ -18,16 +23,18 @@ Durations come from `backcoach.domain.timeline`, so a guided session built from 
 from __future__ import annotations
 
 import heapq
-import itertools
 import math
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 from pydantic import ValidationError
 
 from backcoach.domain.catalogue import Catalogue, Exercise, Prescription
+from backcoach.domain.describe import describe
 from backcoach.domain.timeline import (
+    FLOOR_CHANGE_S,
     TRANSITION_S,
     duration_of,
     resolution_notes,
@@ -37,6 +44,7 @@ from backcoach.domain.timeline import (
 from backcoach.domain.vocab import (
     CORE_TARGETS,
     EQUIPMENT,
+    LEVELS,
     PLAN_LEVELS,
     POSITIONS,
     Equipment,
@@ -49,6 +57,9 @@ DEFAULT_MINUTES = 15
 COVERAGE_FROM_MINUTES = 15
 FILL_FROM_MINUTES = 10
 FILL_SHARE = 0.6
+REST_LIMIT_BELOW_MINUTES = 15
+REST_SHARE = 0.2
+"""Under `REST_LIMIT_BELOW_MINUTES`, rest between sets takes at most this share of the plan's estimated time."""
 
 SAFETY_CAUTIONS = (
     "Stop any exercise that makes your pain worse. Effort and mild stretching are fine; sharp, spreading or "
@@ -202,6 +213,11 @@ def dose_ladder(dose: Prescription) -> tuple[list[tuple[int, int]], int]:
     return rungs, ordinary
 
 
+# Shortening depths, as the passes that fill a plan use them: the full dose only, down to half the repetitions, or
+# down to a single repetition.
+_FULL, _ORDINARY, _ANY = 0, 1, 2
+
+
 @dataclass
 class _Candidate:
     exercise: Exercise
@@ -209,6 +225,8 @@ class _Candidate:
     full: Prescription
     rungs: list[tuple[int, int]]
     ordinary: int
+    group: tuple[int, int]
+    demand: tuple[int, ...]
     rank: int = 0
     _durations: dict[int, int] = field(default_factory=dict)
 
@@ -216,7 +234,7 @@ class _Candidate:
     def build(cls, exercise: Exercise, dose: Prescription) -> _Candidate:
         full = resolve(dose)
         rungs, ordinary = dose_ladder(full)
-        return cls(exercise, dose, full, rungs, ordinary)
+        return cls(exercise, dose, full, rungs, ordinary, _group(exercise), _demand(exercise))
 
     def duration(self, rank: int | None = None) -> int:
         """Seconds at a rung (the current one by default), timed on first use: most candidates are only ever
@@ -238,6 +256,15 @@ class _Candidate:
             self._durations[rank] = found
         return found
 
+    def rest(self, rank: int | None = None) -> int:
+        """Seconds of rest between sets at a rung (the current one by default)."""
+        sets = self.rungs[self.rank if rank is None else rank][0]
+        return (sets - 1) * (self.full.rest_s or 0)
+
+    def deepest(self, depth: int) -> int:
+        """The last rung a pass of this depth may use."""
+        return (0, self.ordinary - 1, len(self.rungs) - 1)[depth]
+
     def dose(self) -> Prescription:
         """The dose at the current rung, built only when needed: thousands of rungs are timed, a handful used."""
         if self.rank == 0:
@@ -248,54 +275,152 @@ class _Candidate:
         )
 
 
-# The order a person naturally moves through on the mat: back, side, front, all fours, then up to a chair and
-# standing.
-_FLOW: tuple[str, ...] = ("supine", "side-lying", "prone", "quadruped", "kneeling", "seated", "standing")
-_POSITION_RANK = {p: i for i, p in enumerate(_FLOW)}
-assert set(_FLOW) == set(POSITIONS)
-_CATEGORY_RANK = {"warm-up": 0, "stretch": 1, "mobility": 2, "strength": 3}
+# The clinical order (docs/planner.md). A session moves through these steps in turn; the opener comes before all.
+STEPS: tuple[str, ...] = (
+    "warm-up",
+    "kettlebell",
+    "lying stretch",
+    "mobility",
+    "strength",
+    "closing stretch",
+)
+_LYING: frozenset[str] = frozenset({"supine", "side-lying", "prone"})
+_LEVEL_RANK = {level: i for i, level in enumerate(LEVELS)}
+# How much the back itself must hold up, by starting position: lying on the back, the floor carries the trunk;
+# on the side or on a chair it is carried but balanced; on hands and knees, kneeling or standing, the limbs and the
+# trunk's own muscles hold it up; lying face down, the back extensors lift the limbs against gravity (the
+# encyclopedia's advanced group goes from the bird-dog to the prone raise, and the superman is harder still).
+_SUPPORT: dict[str, int] = {
+    "supine": 0,
+    "side-lying": 1,
+    "seated": 1,
+    "quadruped": 2,
+    "kneeling": 2,
+    "standing": 2,
+    "prone": 3,
+}
+assert set(_SUPPORT) == set(POSITIONS)
+
+
+def step_of(e: Exercise) -> str:
+    """Which step of the session an exercise belongs to (one of `STEPS`)."""
+    if e.category == "warm-up":
+        return "warm-up"
+    if e.category == "strength":
+        # A kettlebell swing is a fast, loaded hinge: it belongs early, once the body is warm, never after the
+        # session has tired the back (see its caution).
+        return "kettlebell" if "kettlebell" in e.equipment else "strength"
+    if e.category == "stretch":
+        # 003 opens with its lying knee-to-chest stretches and 004 lists its lying stretches second and third;
+        # 001, 002 and 004 put the cat stretch and the chair stretches at or near the end.
+        return "lying stretch" if e.position in _LYING else "closing stretch"
+    return "mobility"
+
+
+_STEP_RANK = {s: i for i, s in enumerate(STEPS)}
+
+
+def _group(e: Exercise) -> tuple[int, int]:
+    """The step, then the level: easy work before hard work within every step."""
+    return (_STEP_RANK[step_of(e)], _LEVEL_RANK[e.level])
+
+
+def one_sided(e: Exercise) -> bool:
+    """Done one side (one leg, one arm and leg) at a time: a single-leg version, as its default dose shows."""
+    return e.prescription.per_side or e.prescription.alternating
+
+
+def _demand(e: Exercise) -> tuple[int, ...]:
+    """How demanding an exercise is within its step and level, least first: a loaded spine last, then how much the
+    back holds up (`_SUPPORT`), then how many muscle groups it strengthens at once, then two-sided after one-sided
+    versions, then the length of one movement (a smaller movement is quicker)."""
+    return (e.loaded, _SUPPORT[e.position], len(strengthens(e)), not one_sided(e), e.tempo.rep_s)
 
 
 def _order(chosen: Sequence[_Candidate]) -> list[_Candidate]:
-    """The opener first, then the rest grouped on or off the floor as the opener is (so a person gets down once),
-    warm-ups leading each group, then by position and category."""
+    """The opener first, then step by step (and level by level) in the clinical order. Within a step, the
+    exercises on the side of the floor the person is already on come first, so each step gets down to the floor
+    or up from it at most once; then the least demanding first, then the shorter dose. Nothing looks at the id:
+    exercises alike in all of these keep the order they were chosen in (Python's sort is stable)."""
     opener, rest = chosen[0], chosen[1:]
-    on_floor = opener.exercise.floor
-    return [opener, *sorted(rest, key=lambda c: _flow_key(c.exercise, on_floor))]
+    groups: dict[tuple[int, int], list[_Candidate]] = {}
+    for c in rest:
+        groups.setdefault(c.group, []).append(c)
+    side = opener.exercise.floor
+    ordered = [opener]
+    for key in sorted(groups):
+        members = sorted(groups[key], key=partial(_within_step, side))
+        ordered += members
+        side = members[-1].exercise.floor
+    return ordered
 
 
-def _flow_key(e: Exercise, on_floor: bool) -> tuple[Any, ...]:
-    return (e.floor != on_floor, e.category != "warm-up", _POSITION_RANK[e.position], _CATEGORY_RANK[e.category], e.id)
+def _within_step(side: bool, c: _Candidate) -> tuple[Any, ...]:
+    return (c.exercise.floor != side, c.demand, c.duration())
+
+
+def session_order(exercises: Sequence[Exercise], doses: Sequence[Prescription]) -> list[int]:
+    """The order a plan puts these exercises in, the first being its opener, as indexes into `exercises`."""
+    chosen = [_Candidate.build(e, d) for e, d in zip(exercises, doses, strict=True)]
+    index = {id(c): i for i, c in enumerate(chosen)}
+    return [index[id(c)] for c in _order(chosen)]
 
 
 def _total(chosen: Sequence[_Candidate]) -> int:
-    ordered = _order(chosen)
-    total = sum(c.duration() for c in ordered)
-    total += sum(transition_duration(a.exercise, b.exercise) for a, b in itertools.pairwise(ordered))
+    """How long `_order`'s session lasts, without building it: only the number of floor changes depends on the
+    order, and each step (and level) adds one exactly when it holds an exercise on the other side of the floor
+    from where the person is when it begins, and then ends on that other side."""
+    total = sum(c.duration() for c in chosen) + TRANSITION_S * (len(chosen) - 1)
+    sides: dict[tuple[int, int], set[bool]] = {}
+    for c in chosen[1:]:
+        sides.setdefault(c.group, set()).add(c.exercise.floor)
+    side = chosen[0].exercise.floor
+    for key in sorted(sides):
+        if sides[key] != {side}:
+            total += FLOOR_CHANGE_S
+            side = not side
     return total
 
 
-def _shrink_to_fit(chosen: list[_Candidate], budget: int) -> bool:
-    """Shorten the longest shortenable item, one step at a time, until the session fits. False if it cannot."""
-    while _total(chosen) > budget:
-        shrinkable = [c for c in chosen if c.rank < len(c.rungs) - 1]
-        if not shrinkable:
-            return False
-        longest = max(shrinkable, key=lambda c: (c.duration(), c.exercise.id))
-        longest.rank += 1
-    return True
+def _rest(chosen: Sequence[_Candidate]) -> int:
+    return sum(c.rest() for c in chosen)
 
 
-def _try_add(chosen: list[_Candidate], candidate: _Candidate, budget: int, current: int, *, shorten: bool) -> bool:
-    """Add the candidate at its full dose, or (with `shorten`) at the longest of its shorter doses that fits."""
-    ranks = range(candidate.ordinary) if shorten else range(1)
-    for rank in ranks:
-        # Adding an item costs its own time plus at least one plain transition: a cheap bound that spares the
-        # exact (ordering) total for the many candidates that cannot fit.
+def _fits(chosen: Sequence[_Candidate], budget: int, rest_limited: bool) -> bool:
+    total = _total(chosen)
+    return total <= budget and not (rest_limited and _rest(chosen) > REST_SHARE * total)
+
+
+def _shrink_to_fit(chosen: list[_Candidate], budget: int, rest_limited: bool) -> bool:
+    """Shorten the longest shortenable item, one step at a time, until the session fits; then, where rest is
+    limited, take a set off the item that rests longest until the rest is within its share. False if it cannot."""
+    while True:
+        total = _total(chosen)
+        if total > budget:
+            shrinkable = [c for c in chosen if c.rank < len(c.rungs) - 1]
+            if not shrinkable:
+                return False
+            longest = max(shrinkable, key=lambda c: (c.duration(), c.exercise.id))
+            longest.rank += 1
+        elif rest_limited and _rest(chosen) > REST_SHARE * total:
+            # The rungs take sets off first, so the next rung of an item that rests has one set fewer.
+            restful = max((c for c in chosen if c.rest()), key=lambda c: (c.rest(), c.duration(), c.exercise.id))
+            restful.rank += 1
+        else:
+            return True
+
+
+def _try_add(
+    chosen: list[_Candidate], candidate: _Candidate, budget: int, current: int, depth: int, rest_limited: bool
+) -> bool:
+    """Add the candidate at the longest of its doses, down to the pass's depth, that fits."""
+    for rank in range(candidate.deepest(depth) + 1):
+        # Adding an item costs its own time plus at least one plain transition (adding never removes a floor
+        # change): a cheap bound that spares the exact total for the many candidates that cannot fit.
         if current + candidate.duration(rank) + TRANSITION_S > budget:
             continue
         candidate.rank = rank
-        if _total([*chosen, candidate]) <= budget:
+        if _fits([*chosen, candidate], budget, rest_limited):
             chosen.append(candidate)
             return True
     candidate.rank = 0
@@ -336,17 +461,22 @@ def _kind(c: _Candidate) -> tuple[Any, ...]:
 
 
 def _ranked(
-    kinds: dict[tuple[Any, ...], list[_Candidate]], ctx: _Context, request: PlanRequest, on_floor: bool, room: int
+    kinds: dict[tuple[Any, ...], list[_Candidate]],
+    ctx: _Context,
+    request: PlanRequest,
+    on_floor: bool,
+    room: int,
+    depth: int,
 ) -> Iterator[_Candidate]:
-    """Candidates that could fit, best first by (-score, full duration, id), exactly as sorting them all by
-    `_variety` would order them; but each kind is scored once, and each kind's list is kept sorted."""
+    """Candidates that could fit at the pass's depth, best first by (-score, full duration, id), exactly as sorting
+    them all by `_variety` would order them; but each kind is scored once, and each kind's list is kept sorted."""
     by_score: dict[int, list[list[_Candidate]]] = {}
     for members in kinds.values():
         if members:
             by_score.setdefault(_variety(members[0], ctx, request, on_floor)[0], []).append(members)
     for score in sorted(by_score):
         merged = heapq.merge(*by_score[score], key=lambda c: (c.duration(0), c.exercise.id))
-        yield from (c for c in merged if c.duration(c.ordinary - 1) <= room)
+        yield from (c for c in merged if c.duration(c.deepest(depth)) <= room)
 
 
 def _opener_key(c: _Candidate, on_floor: bool) -> tuple[Any, ...]:
@@ -361,6 +491,24 @@ def _infeasible_message(request: PlanRequest) -> str:
             "wall or a kettlebell. Add a chair (and a wall) to your equipment, or allow floor exercises."
         )
     return "No warm-up or stretch fits these options; allow floor exercises or add a chair to your equipment."
+
+
+def _single_sets(pool: Sequence[_Candidate]) -> int:
+    """What every eligible exercise fills at one set of its full repetitions: the most a plan can hold without
+    resting between sets."""
+    if not pool:
+        return 0
+    return sum(c.duration((c.full.sets or 1) - 1) for c in pool) + TRANSITION_S * (len(pool) - 1)
+
+
+def _rest_limited(request: PlanRequest, pool: Sequence[_Candidate]) -> bool:
+    """Whether rest between sets is held to `REST_SHARE` of the plan: in every plan under
+    `REST_LIMIT_BELOW_MINUTES`, except (from `FILL_FROM_MINUTES` up) when the exercises at one set each could not
+    fill `FILL_SHARE` of it, so that only their sets can."""
+    if request.minutes >= REST_LIMIT_BELOW_MINUTES:
+        return False
+    budget = request.minutes * 60
+    return request.minutes < FILL_FROM_MINUTES or _single_sets(pool) >= FILL_SHARE * budget
 
 
 def build_plan(
@@ -378,9 +526,15 @@ def build_plan(
         raise PlanInfeasible(_infeasible_message(request))
     floor_count = sum(c.exercise.floor for c in pool)
     on_floor = floor_count * 2 >= len(pool)
+    rest_limited = _rest_limited(request, pool)
     # The best opener that fits the time (every opener fits at a single repetition unless its hold alone is longer).
     openers.sort(key=lambda c: _opener_key(c, on_floor))
-    opener = next((c for c in openers if _shrink_to_fit([c], budget)), None)
+    opener = None
+    for c in openers:
+        if _shrink_to_fit([c], budget, rest_limited):
+            opener = c
+            break
+        c.rank = 0
     if opener is None:
         raise PlanInfeasible(f"No warm-up or stretch fits in {request.minutes} minutes at today's doses.")
     on_floor = opener.exercise.floor
@@ -405,7 +559,7 @@ def build_plan(
             )
             chosen.append(best)
             remaining.remove(best)
-        while not _shrink_to_fit(chosen, budget):
+        while not _shrink_to_fit(chosen, budget, rest_limited):
             dropped = chosen.pop()
             dropped.rank = 0
             notes.append(f"{dropped.exercise.name} did not fit in {request.minutes} minutes even when shortened.")
@@ -413,27 +567,21 @@ def build_plan(
     kinds: dict[tuple[Any, ...], list[_Candidate]] = {}
     for c in sorted(remaining, key=lambda c: (c.duration(0), c.exercise.id)):
         kinds.setdefault(_kind(c), []).append(c)
+    # Fill the time: each round adds the best candidate that fits at its full dose; failing that, the best that
+    # fits shortened down to half its repetitions; failing that, while the plan is short of its fill share, the
+    # best that fits at any dose down to a single repetition (rather than stop with most of the time unused).
+    fill_to = FILL_SHARE * budget if request.minutes >= FILL_FROM_MINUTES else 0
     while True:
         current = _total(chosen)
         room = budget - current - TRANSITION_S
         ctx = _Context.of(chosen)
-        added = next(
-            (
-                c
-                for c in _ranked(kinds, ctx, request, on_floor, room)
-                if _try_add(chosen, c, budget, current, shorten=False)
-            ),
-            None,
-        )
-        if added is None:
-            added = next(
-                (
-                    c
-                    for c in _ranked(kinds, ctx, request, on_floor, room)
-                    if _try_add(chosen, c, budget, current, shorten=True)
-                ),
-                None,
-            )
+        depths = (_FULL, _ORDINARY, _ANY) if current < fill_to else (_FULL, _ORDINARY)
+        added = None
+        for depth in depths:
+            ranked = _ranked(kinds, ctx, request, on_floor, room, depth)
+            added = next((c for c in ranked if _try_add(chosen, c, budget, current, depth, rest_limited)), None)
+            if added is not None:
+                break
         if added is None:
             break
         kinds[_kind(added)].remove(added)
@@ -443,7 +591,7 @@ def build_plan(
     previous: Exercise | None = None
     for c in ordered:
         duration = c.duration() + (transition_duration(previous, c.exercise) if previous else 0)
-        items.append(_item(c, duration, request.minutes))
+        items.append(_item(c, duration, request.minutes, rest_limited))
         previous = c.exercise
     total = sum(i.estimated_duration_s for i in items)
     if request.minutes >= FILL_FROM_MINUTES and total < FILL_SHARE * budget:
@@ -463,20 +611,15 @@ def build_plan(
     )
 
 
-def _describe(dose: Prescription) -> str:
-    sets = dose.sets or 1
-    reps = f"{dose.reps}" + (" each side" if dose.per_side or dose.alternating else "")
-    text = f"{sets} sets of {reps}" if sets > 1 else f"{reps} repetitions"
-    if dose.hold_s:
-        text += f", holding {dose.hold_s} s" + (" in each position" if (dose.holds_per_rep or 1) > 1 else "")
-    return text
-
-
-def _item(c: _Candidate, duration: int, minutes: int) -> PlanItem:
+def _item(c: _Candidate, duration: int, minutes: int, rest_limited: bool) -> PlanItem:
     e, dose = c.exercise, c.dose()
-    notes = resolution_notes(c.given)
+    notes = resolution_notes(e, dose)
     if c.rank:
-        notes.insert(0, f"Shortened to fit {minutes} minutes: {_describe(dose)} instead of {_describe(c.full)}.")
+        shorter, full = describe(dose, today=True), describe(c.full, today=True)
+        why = f"Shortened to fit {minutes} minutes: {shorter} instead of {full}."
+        if rest_limited and c.rest() < c.rest(0):
+            why += " In a session this short, resting between sets takes at most a fifth of the time."
+        notes.insert(0, why)
     return PlanItem(
         exercise=e.id,
         name=e.name,

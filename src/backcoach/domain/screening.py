@@ -158,7 +158,7 @@ YOUNG, OLD = 20, 55
 """A new episode before 20 or after 55 is more often something other than ordinary back pain (NICE CKS)."""
 
 GROUP_TITLES: Mapping[Group, str] = {
-    "emergency": "Signs that need care straight away",
+    "emergency": "Signs that need care right away",
     "urgent": "Infection",
     "doctor": "Your health",
     "provider": "Your back's history",

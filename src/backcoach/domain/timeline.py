@@ -73,15 +73,22 @@ def resolve(prescription: Prescription) -> Prescription:
     )
 
 
-def resolution_notes(prescription: Prescription) -> list[str]:
-    """Say which values `resolve` had to supply, so a person knows where a number came from."""
+def resolution_notes(exercise: Exercise, dose: Prescription) -> list[str]:
+    """Say which of a planned dose's values the articles do not give, so a person knows where a number came from.
+
+    Read against the exercise's catalogue dose, not the planned one: by the time a dose is planned, `resolve` (and
+    the dose rules) have filled every gap, so the planned dose alone cannot show what was missing.
+    """
+    given = exercise.prescription
     notes = []
-    if prescription.reps is None:
-        notes.append(f"The articles give no starting count, so backcoach starts with {START_REPS} and builds up.")
-    if prescription.hold_s is None and prescription.hold_s_max is not None:
-        notes.append(f"Hold for up to {prescription.hold_s_max} seconds.")
-    if prescription.rest_s is None and (prescription.sets or 1) > 1:
-        notes.append(f"No rest between sets is given; backcoach allows {DEFAULT_REST_S} seconds.")
+    if given.reps is None and dose.reps == resolve(given).reps:
+        building = f", building up to {given.target_reps}" if given.target_reps else ""
+        side = " on each side" if dose.per_side else ""
+        notes.append(f"The articles give no starting count: starting at {dose.reps}{side}{building}.")
+    if given.hold_s is None and given.hold_s_max is not None and dose.hold_s == given.hold_s_max:
+        notes.append(f"Hold for up to {given.hold_s_max} seconds.")
+    if given.rest_s is None and (dose.sets or 1) > 1 and dose.rest_s == DEFAULT_REST_S:
+        notes.append(f"No rest given: {DEFAULT_REST_S} seconds between sets.")
     return notes
 
 

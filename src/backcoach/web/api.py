@@ -200,6 +200,27 @@ def latest_screening(caller: ApiCaller, coach: CoachDep) -> dict[str, Any]:
     return {**latest.result.to_dict(), "taken_at": latest.taken_at, "valid_until": valid_until}
 
 
+CLEARANCE_HINT = (
+    "When a clinician has cleared you to exercise, record it with POST /api/v1/clearance; if things have changed, "
+    "take the screen again with POST /api/v1/screening."
+)
+
+
+class ClearanceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str = Field(min_length=1, max_length=2000, description="what the clinician said; kept with the record")
+
+
+@router.post("/clearance", tags=["safety"], responses=AUTH, response_model=ScreenOut)
+def clearance(caller: ApiCaller, coach: CoachDep, body: ClearanceIn) -> dict[str, Any]:
+    """A clinician has cleared the person to exercise: saved as a check-first screen that keeps what the earlier
+    answers left out."""
+    try:
+        return service.record_clinician_clearance(coach, caller.user_id, body.note).to_dict()
+    except AnswersError as exc:
+        unprocessable(["body", "note"], str(exc).removeprefix("cleared-by-clinician: "))
+
+
 @router.post("/red-flag", tags=["safety"], responses=AUTH, response_model=ScreenOut)
 def red_flag(caller: ApiCaller, coach: CoachDep) -> dict[str, Any]:
     """A new warning sign reported before a session: saved as an emergency screen, which blocks exercise."""
@@ -249,7 +270,7 @@ def plan(
     try:
         return service.make_plan(coach, caller.user_id, request).to_dict()
     except service.Blocked as exc:
-        raise HTTPException(403, str(exc)) from None
+        raise HTTPException(403, f"{exc} {CLEARANCE_HINT}") from None
     except PlanInfeasible as exc:
         unprocessable(["query", "floor" if not request.floor else "equipment"], str(exc))
 
