@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test bench install dev clean
+.PHONY: run test bench simulate thorough install dev clean
 
 run: $(STAMP)
 	$(BIN)/backcoach serve
@@ -29,6 +29,15 @@ bench: $(DEV_STAMP)
 	$(BIN)/python -m bench.timing > /dev/null
 	BACKCOACH_BENCH_POSTGRES_URL="$$(scripts/ensure-postgres)" $(BIN)/python -m bench.web > /dev/null
 	$(BIN)/python -m bench.report
+
+# The dose rules followed by 1,000 simulated people for 12 weeks; writes bench/results/simulate.json and the
+# report in docs/dosing.md (about 3 minutes).
+simulate: $(DEV_STAMP)
+	$(BIN)/python -m bench.simulate
+
+# The dose rules' property test at 100,000 random histories (the fast profile in `make test` runs a few hundred).
+thorough: $(DEV_STAMP)
+	HYPOTHESIS_PROFILE=thorough $(BIN)/pytest tests/test_dosing.py -q -p no:cacheprovider
 
 install: $(STAMP)
 dev: $(DEV_STAMP)

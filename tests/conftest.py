@@ -31,7 +31,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # CI runs are reproducible; local runs explore new examples each time.
     settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
     settings.register_profile("dev", deadline=None)
-    settings.load_profile("ci" if IN_CI else "dev")
+    # `make thorough`: the dose rules' history test alone runs 100,000 histories (tests marked `thorough` read this).
+    settings.register_profile("thorough", deadline=None, print_blob=True)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if IN_CI else "dev"))
 
 
 class Clock:

@@ -11,6 +11,7 @@ from tests.test_catalogue import REQUIRED_IDS
 PLAN_KEYS = {"minutes", "level", "equipment", "floor", "estimated_duration_s", "items", "cautions", "excluded"}
 ITEM_KEYS = {
     "exercise",
+    "rung",
     "name",
     "category",
     "position",

@@ -198,14 +198,24 @@ def test_a_floor_session_without_equipment_stays_on_the_floor(catalogue: Catalog
         assert all(catalogue.get(i.exercise).floor for i in plan.items)
 
 
-# The fill gap found in review: every exercise left was longer than the time left even at half its repetitions,
-# so the plan stopped at 210 s of a 10-minute plan although 7 of the stretch's 15 repetitions fitted.
+# Fill gaps found by the property test below (other exercises at `Prescription()`, 5 repetitions).
 FILL_GAPS = [
+    # The gap found in review: every exercise left was longer than the time left even at half its repetitions, so
+    # the plan stopped at 210 s of 600 although 7 of the stretch's 15 repetitions a side fitted (now 557 s).
     (
         PlanRequest(minutes=10, equipment=CHAIR_AND_WALL, floor=False),
         {
             "seated-back-extension": Prescription(hold_s_max=1, sets=2),
             "seated-rotational-stretch": Prescription(reps=15, hold_s_max=17, per_side=True),
+        },
+    ),
+    # Shortening jumps from 2 sets (too long) to 1 set of 22, and then nothing is left to add: 1,873 s of the
+    # 2,160 promised. Now the stretch is lengthened back to the longest dose within its own that fits (3 sets of 14).
+    (
+        PlanRequest(minutes=60, equipment=CHAIR, floor=False),
+        {
+            "seated-rotational-stretch": Prescription(reps=22, hold_s_max=35, sets=4, alternating=True),
+            "upper-trunk-rotation": Prescription(target_reps=1),
         },
     ),
 ]
@@ -221,119 +231,47 @@ def test_a_plan_fills_its_share_with_a_short_dose_when_nothing_else_fits(
     assert plan.estimated_duration_s >= FILL_SHARE * request_.minutes * 60
 
 
-# The order alone, for lists of exercises at their catalogue doses, the first being the opener.
+# The order alone, for lists of exercises at their catalogue doses, the first being the opener: (case, given, expected).
 ORDERS = [
     (
         "the default floor plan",
-        [
-            "ankle-pump",
-            "bridge",
-            "cat-stretch",
-            "pelvic-tilt",
-            "heel-slide",
-            "straight-leg-raise",
-            "lower-back-rotational-stretch",
-        ],
-        [
-            "ankle-pump",
-            "heel-slide",
-            "lower-back-rotational-stretch",
-            "pelvic-tilt",
-            "straight-leg-raise",
-            "bridge",
-            "cat-stretch",
-        ],
+        "ankle-pump bridge cat-stretch pelvic-tilt heel-slide straight-leg-raise lower-back-rotational-stretch",
+        "ankle-pump heel-slide lower-back-rotational-stretch pelvic-tilt straight-leg-raise bridge cat-stretch",
     ),
     (
-        "the encyclopedia's program, its stretch opening",
-        [
-            "knee-to-chest",
-            "double-knee-to-chest",
-            "ankle-pump",
-            "heel-slide",
-            "drawing-in-maneuver",
-            "straight-leg-raise",
-            "wall-squat",
-            "heel-raise",
-            "bird-dog",
-            "prone-opposite-arm-leg",
-            "pelvic-tilt",
-            "abdominal-crunch",
-        ],
-        [
-            "knee-to-chest",
-            "ankle-pump",
-            "heel-slide",
-            "double-knee-to-chest",
-            "pelvic-tilt",
-            "drawing-in-maneuver",
-            "straight-leg-raise",
-            "heel-raise",
-            "wall-squat",
-            "bird-dog",
-            "prone-opposite-arm-leg",
-            "abdominal-crunch",
-        ],
+        "the encyclopedia's program, opened by its stretch",
+        "knee-to-chest double-knee-to-chest ankle-pump heel-slide drawing-in-maneuver straight-leg-raise wall-squat "
+        "heel-raise bird-dog prone-opposite-arm-leg pelvic-tilt abdominal-crunch",
+        "knee-to-chest ankle-pump heel-slide double-knee-to-chest pelvic-tilt drawing-in-maneuver straight-leg-raise "
+        "heel-raise wall-squat bird-dog prone-opposite-arm-leg abdominal-crunch",
     ),
     (
-        "the kettlebell right after the warm-ups; single before double",
-        [
-            "ankle-pump",
-            "seated-rotational-stretch",
-            "superman",
-            "kettlebell-swing",
-            "prone-opposite-arm-leg",
-            "double-knee-to-chest",
-            "knee-to-chest",
-            "upper-trunk-rotation",
-        ],
-        [
-            "ankle-pump",
-            "upper-trunk-rotation",
-            "kettlebell-swing",
-            "knee-to-chest",
-            "double-knee-to-chest",
-            "prone-opposite-arm-leg",
-            "superman",
-            "seated-rotational-stretch",
-        ],
+        "the kettlebell right after the warm-ups, single before double",
+        "ankle-pump seated-rotational-stretch superman kettlebell-swing prone-opposite-arm-leg double-knee-to-chest "
+        "knee-to-chest upper-trunk-rotation",
+        "ankle-pump upper-trunk-rotation kettlebell-swing knee-to-chest double-knee-to-chest prone-opposite-arm-leg "
+        "superman seated-rotational-stretch",
     ),
     (
         "off the floor",
-        ["upper-trunk-rotation", "seated-rotational-stretch", "wall-squat", "seated-back-extension", "heel-raise"],
-        ["upper-trunk-rotation", "heel-raise", "wall-squat", "seated-back-extension", "seated-rotational-stretch"],
+        "upper-trunk-rotation seated-rotational-stretch wall-squat seated-back-extension heel-raise",
+        "upper-trunk-rotation heel-raise wall-squat seated-back-extension seated-rotational-stretch",
     ),
     (
         "strengthening from least to most demanding, the chair stretches last",
-        [
-            "ankle-pump",
-            "seated-back-extension",
-            "abdominal-crunch",
-            "partial-curl",
-            "lying-lateral-leg-raise",
-            "bird-dog",
-            "drawing-in-maneuver",
-            "cat-stretch",
-        ],
-        [
-            "ankle-pump",
-            "drawing-in-maneuver",
-            "lying-lateral-leg-raise",
-            "partial-curl",
-            "bird-dog",
-            "abdominal-crunch",
-            "cat-stretch",
-            "seated-back-extension",
-        ],
+        "ankle-pump seated-back-extension abdominal-crunch partial-curl lying-lateral-leg-raise bird-dog "
+        "drawing-in-maneuver cat-stretch",
+        "ankle-pump drawing-in-maneuver lying-lateral-leg-raise partial-curl bird-dog abdominal-crunch cat-stretch "
+        "seated-back-extension",
     ),
 ]
 
 
 @pytest.mark.parametrize(("case", "given", "expected"), ORDERS, ids=[o[0] for o in ORDERS])
-def test_the_order_is_a_clinicians(catalogue: Catalogue, case: str, given: list[str], expected: list[str]) -> None:
-    exercises = [catalogue.get(i) for i in given]
+def test_the_order_is_a_clinicians(catalogue: Catalogue, case: str, given: str, expected: str) -> None:
+    exercises = [catalogue.get(i) for i in given.split()]
     order = session_order(exercises, [e.prescription for e in exercises])
-    assert [given[i] for i in order] == expected
+    assert " ".join(exercises[i].id for i in order) == expected
 
 
 def test_exercises_alike_keep_the_order_they_were_chosen_in_whatever_their_names(catalogue: Catalogue) -> None:
@@ -343,47 +281,27 @@ def test_exercises_alike_keep_the_order_they_were_chosen_in_whatever_their_names
         assert session_order(exercises, [e.prescription for e in exercises]) == [0, 1, 2]
 
 
-# Whole plans, names in order (they change when the catalogue's doses or the selection change).
+# Whole plans at the catalogue's doses, names in order (they change when the catalogue or the selection changes).
 PLANS = [
     (
         PlanRequest(),
-        [
-            "ankle-pump",
-            "heel-slide",
-            "lower-back-rotational-stretch",
-            "pelvic-tilt",
-            "straight-leg-raise",
-            "bridge",
-            "cat-stretch",
-        ],
+        "ankle-pump heel-slide lower-back-rotational-stretch pelvic-tilt straight-leg-raise bridge cat-stretch",
     ),
     (
         PlanRequest(minutes=30, equipment=EVERYTHING, level="advanced"),
-        [
-            "ankle-pump",
-            "heel-slide",
-            "kettlebell-swing",
-            "lower-back-rotational-stretch",
-            "pelvic-tilt",
-            "straight-leg-raise",
-            "lying-lateral-leg-raise",
-            "bird-dog",
-            "prone-opposite-arm-leg",
-            "superman",
-            "abdominal-crunch",
-            "cat-stretch",
-        ],
+        "ankle-pump heel-slide kettlebell-swing lower-back-rotational-stretch pelvic-tilt straight-leg-raise "
+        "lying-lateral-leg-raise bird-dog prone-opposite-arm-leg superman abdominal-crunch cat-stretch",
     ),
     (
         PlanRequest(minutes=20, equipment=CHAIR_AND_WALL, floor=False),
-        ["upper-trunk-rotation", "heel-raise", "wall-squat", "seated-back-extension", "seated-rotational-stretch"],
+        "upper-trunk-rotation heel-raise wall-squat seated-back-extension seated-rotational-stretch",
     ),
 ]
 
 
 @pytest.mark.parametrize(("request_", "expected"), PLANS)
-def test_representative_plans_in_order(catalogue: Catalogue, request_: PlanRequest, expected: list[str]) -> None:
-    assert [i.exercise for i in build_plan(catalogue, request_).items] == expected
+def test_representative_plans_in_order(catalogue: Catalogue, request_: PlanRequest, expected: str) -> None:
+    assert " ".join(i.exercise for i in build_plan(catalogue, request_).items) == expected
 
 
 def test_a_short_plan_takes_sets_off_rather_than_rest_long(catalogue: Catalogue) -> None:

@@ -19,12 +19,20 @@ from backcoach.service import Coach
 pytestmark = pytest.mark.usefixtures("db_home")
 
 
-def session(date: str, *, pain_before: int = 3, pain_after: int = 2, pain_during: int | None = 1, **extra: Any):
+def session(
+    date: str,
+    *,
+    pain_before: int = 3,
+    pain_after: int = 2,
+    pain_during: int | None = 1,
+    pain_next_morning: int | None = None,
+    **extra: Any,
+):
     return {
         "date": date,
         "pain_before": pain_before,
         "pain_after": pain_after,
-        "pain_next_morning": None,
+        "pain_next_morning": pain_next_morning,
         "items": [
             {
                 "exercise": "pelvic-tilt",
@@ -277,27 +285,32 @@ def test_progress_summarises_and_draws_a_chart(run, tmp_path: Path) -> None:
 
 
 def test_dose_follows_the_history(run, tmp_path: Path) -> None:
-    data = {"version": 1, "sessions": [session("2026-11-01"), session("2026-11-02")]}
-    run("history", "import", write(tmp_path, data))
-    decision = json.loads(run("dose", "pelvic-tilt", "--json").output)
-    assert set(decision) == {"exercise", "prescription", "decision", "reason"}
-    assert decision["decision"] == "progress"
+    good = [session(day, pain_next_morning=2) for day in ("2026-11-01", "2026-11-02")]
+    run("history", "import", write(tmp_path, {"version": 1, "sessions": good}))
+    decision = json.loads(run("dose", "pelvic-tilt", "--date", "2026-11-03", "--json").output)
+    assert set(decision) == {"exercise", "rung", "name", "prescription", "decision", "reason"}
+    assert (decision["decision"], decision["rung"]) == ("progress", "pelvic-tilt")
     assert decision["prescription"]["reps"] == 6
-    painful = copy.deepcopy(data)
-    painful["sessions"] = [session("2026-11-03", pain_during=7)]
+    painful = {"version": 1, "sessions": [session("2026-11-03", pain_during=7, pain_next_morning=2)]}
     run("history", "import", write(tmp_path, painful, "painful.json"))
-    decision = json.loads(run("dose", "pelvic-tilt", "--json").output)
+    decision = json.loads(run("dose", "pelvic-tilt", "--date", "2026-11-04", "--json").output)
     assert decision["decision"] == "regress"
-    plan = json.loads(run("plan", "--json", "--minutes", "30").output)
+    plan = json.loads(run("plan", "--json", "--minutes", "30", "--date", "2026-11-04").output)
     tilt = next(i for i in plan["items"] if i["exercise"] == "pelvic-tilt")
     assert tilt["prescription"]["reps"] <= 5
+    before = run("dose", "pelvic-tilt", "--date", "2026-11-02")
+    assert before.exit_code == 2
+    assert "--date" in before.output and "latest session (2026-11-03)" in before.output
 
 
-def test_two_regressions_in_a_row_add_a_review_caution(run, tmp_path: Path) -> None:
+def test_over_the_limit_twice_in_a_row_swaps_to_the_easier_rung(run, tmp_path: Path) -> None:
     data = {"version": 1, "sessions": [session("2026-11-01", pain_during=7), session("2026-11-02", pain_during=8)]}
     run("history", "import", write(tmp_path, data))
-    plan = json.loads(run("plan", "--json").output)
-    assert any("physical therapist or doctor to review" in c for c in plan["cautions"])
+    plan = json.loads(run("plan", "--json", "--minutes", "30", "--date", "2026-11-03").output)
+    assert any("twice in a row" in c for c in plan["cautions"])
+    tilt = next(i for i in plan["items"] if i["exercise"] == "pelvic-tilt")
+    assert tilt["rung"] == "pelvic-tilt/flatten-only"
+    assert tilt["name"] != "Pelvic tilt"
 
 
 def test_dose_of_an_unknown_exercise_exits_2(run_process) -> None:
@@ -309,5 +322,5 @@ def test_dose_of_an_unknown_exercise_exits_2(run_process) -> None:
 def test_db_upgrade_reports_the_revision(run) -> None:
     first = run("db", "upgrade")
     assert first.exit_code == 0
-    assert "revision 0003" in first.output
+    assert "revision 0004" in first.output
     assert "up to date" in run("db", "upgrade").output

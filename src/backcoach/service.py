@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -17,10 +17,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from backcoach import content
-from backcoach.domain import dosing, screening
+from backcoach.domain import dosing, ladders, screening
 from backcoach.domain.catalogue import Catalogue, Exercise, Prescription
 from backcoach.domain.history import HistoryError, SessionItem, SessionRecord, export_history, parse_history
-from backcoach.domain.planner import Plan, PlanRequest, build_plan
+from backcoach.domain.ladders import Ladder
+from backcoach.domain.planner import Dose, Excluded, Plan, PlanRequest, build_plan
 from backcoach.domain.progress import ProgressSummary, summarise
 from backcoach.domain.screening import Answers, ScreenResult
 from backcoach.settings import Settings, load_settings
@@ -70,6 +71,7 @@ class Coach:
     sessions: sessionmaker[Session]
     clock: Clock
     catalogue: Catalogue
+    ladders: Mapping[str, Ladder]
 
     def now(self) -> dt.datetime:
         return self.clock()
@@ -103,6 +105,7 @@ def create_coach(settings: Settings | None = None, clock: Clock = utc_now, migra
         sessions=sessionmaker(engine, expire_on_commit=False),
         clock=clock,
         catalogue=content.catalogue(),
+        ladders=content.ladders(),
     )
 
 
@@ -176,6 +179,11 @@ def records(coach: Coach, user_id: int) -> list[SessionRecord]:
 def import_history(coach: Coach, user_id: int, raw: object) -> int:
     """Validate every session first, then store them all in one transaction: all or nothing."""
     parsed = parse_history(raw, coach.catalogue.exercises)
+    for index, record in enumerate(parsed, 1):
+        try:
+            check_items(coach, record.items)
+        except HistoryError as exc:
+            raise HistoryError(f"session {index} ({record.date.isoformat()}): {exc}") from None
     with coach.unit(user_id) as repo:
         for record in parsed:
             repo.add_session(record, coach.now())
@@ -186,10 +194,20 @@ def export(coach: Coach, user_id: int) -> dict[str, Any]:
     return export_history([s.record for s in sessions(coach, user_id)])
 
 
+def check_items(coach: Coach, items: Iterable[SessionItem]) -> None:
+    """Every item names a known exercise, and a rung on that exercise's ladder."""
+    for item in items:
+        if item.exercise not in coach.catalogue:
+            raise HistoryError(f"field 'exercise': unknown exercise {item.exercise!r}")
+        ladder = coach.ladders[item.exercise]
+        if item.rung is not None and item.rung not in ladder:
+            raise HistoryError(
+                f"field 'rung': {item.rung!r} is not a rung of {item.exercise}; allowed: {', '.join(ladder.ids)}"
+            )
+
+
 def add_session(coach: Coach, user_id: int, record: SessionRecord) -> StoredSession:
-    unknown = [i.exercise for i in record.items if i.exercise not in coach.catalogue]
-    if unknown:
-        raise HistoryError(f"field 'exercise': unknown exercise {unknown[0]!r}")
+    check_items(coach, record.items)
     with coach.unit(user_id) as repo:
         return repo.add_session(record, coach.now())
 
@@ -215,57 +233,94 @@ def progress(coach: Coach, user_id: int) -> ProgressSummary:
 # Dosing and planning
 
 
-def attempts(coach: Coach, user_id: int) -> dict[str, list[dosing.Attempt]]:
-    """Every exercise's recent attempts, oldest first: its last two, and all from the last two weeks (what the
-    dose rules read; a plan no longer loads a person's whole history)."""
-    return _recent(coach, user_id)[0]
+class DateBeforeHistory(ValueError):
+    """A plan or dose asked for a day before the latest session: the rules only look forward."""
+
+    def __init__(self, on: dt.date, latest: dt.date) -> None:
+        super().__init__(
+            f"date: {on.isoformat()} is before your latest session ({latest.isoformat()}); plan for that day or later"
+        )
+        self.on = on
+        self.latest = latest
 
 
-def _recent(coach: Coach, user_id: int) -> tuple[dict[str, list[dosing.Attempt]], dt.date | None]:
-    since = coach.today() - dt.timedelta(days=dosing.ADVANCED_AFTER_DAYS)
+@dataclass(frozen=True)
+class DoseHistory:
+    """What the dose rules read for one day, and no more: each exercise's attempts in the last 6 weeks (and its
+    last two however old), the pain before every session of the last 14 days, and the first attempt of all."""
+
+    on: dt.date
+    attempts: dict[str, list[dosing.Attempt]]
+    pains: list[tuple[dt.date, int]]
+    earliest: dt.date | None
+
+
+def dose_history(coach: Coach, user_id: int, on: dt.date | None = None) -> DoseHistory:
+    """The history the dose rules read for `on` (default today). A day before the latest session is refused."""
+    day = on or coach.today()
+    since = day - dt.timedelta(days=dosing.HISTORY_DAYS)
     with coach.unit(user_id) as repo:
-        rows, earliest = repo.recent_attempts(since, last=dosing.REVIEW_AFTER_REGRESSIONS)
+        latest = repo.latest_session_date()
+        if on is not None and latest is not None and on < latest:
+            raise DateBeforeHistory(on, latest)
+        rows, earliest = repo.recent_attempts(since, last=dosing.HISTORY_LAST)
+        pains = repo.pains_before(day - dt.timedelta(days=dosing.BASELINE_DAYS))
     found: dict[str, list[dosing.Attempt]] = {}
     for row in rows:
         prescription = Prescription.model_validate(row["prescription"])
-        item = SessionItem(
-            exercise=row["exercise"],
-            prescription=prescription,
-            completed_reps=row["completed_reps"],
-            completed_sets=row["completed_sets"],
-            difficulty=row["difficulty"],
-            pain_during=row["pain_during"],
-        )
+        reps, sets = prescription.reps or 1, prescription.sets or 1
         found.setdefault(row["exercise"], []).append(
             dosing.Attempt(
                 date=row["date"],
                 prescription=prescription,
-                completed=item.completed,
-                difficulty=item.difficulty,
+                completed=row["completed_reps"] >= reps and row["completed_sets"] >= sets,
+                difficulty=row["difficulty"],
                 pain_during=row["pain_during"],
                 pain_before=row["pain_before"],
+                pain_after=row["pain_after"],
                 pain_next_morning=row["pain_next_morning"],
+                rung=row["rung"],
             )
         )
-    return found, earliest
+    return DoseHistory(day, found, pains, earliest)
 
 
-def _decide(latest: StoredScreen | None) -> Callable[[Exercise, list[dosing.Attempt]], dosing.DoseDecision]:
-    """The dose rule for this person: after a check-first screen, a first dose starts at the low end."""
+def attempts(coach: Coach, user_id: int) -> dict[str, list[dosing.Attempt]]:
+    """Every exercise's recent attempts, oldest first (what the dose rules read)."""
+    return dose_history(coach, user_id).attempts
+
+
+Decide = Callable[[Exercise], dosing.DoseDecision]
+
+
+def _decide(coach: Coach, latest: StoredScreen | None, history: DoseHistory) -> Decide:
+    """The dose rule for this person on this day: after a check-first screen, a first dose starts gently."""
     gentle = latest is not None and latest.result.clearance == "check-first"
 
-    def decide(exercise: Exercise, tries: list[dosing.Attempt]) -> dosing.DoseDecision:
-        decision = dosing.next_dose(exercise, tries)
-        if gentle and decision.decision == "start":
-            return dosing.gentle_start(exercise)
+    def decide(exercise: Exercise) -> dosing.DoseDecision:
+        ladder = coach.ladders[exercise.id]
+        tries = history.attempts.get(exercise.id, [])
+        decision = dosing.next_dose(exercise, ladder, tries, on=history.on, pains=history.pains)
+        if gentle and decision.decision == "start" and not tries:
+            return dosing.gentle_start(exercise, ladder)
         return decision
 
     return decide
 
 
-def next_dose(coach: Coach, user_id: int, exercise: Exercise) -> dosing.DoseDecision:
+def next_dose(coach: Coach, user_id: int, exercise: Exercise, on: dt.date | None = None) -> dosing.DoseDecision:
     latest = ensure_allowed(coach, user_id)
-    return _decide(latest)(exercise, attempts(coach, user_id).get(exercise.id, []))
+    return _decide(coach, latest, dose_history(coach, user_id, on))(exercise)
+
+
+def rung_exercise(coach: Coach, exercise_id: str, rung_id: str | None) -> Exercise:
+    """The exercise as a rung of its ladder is done (its own name and steps): what the player, timeline and
+    handouts show. An unknown or missing rung is the standard exercise."""
+    exercise = coach.catalogue.get(exercise_id)
+    ladder = coach.ladders[exercise_id]
+    if rung_id is None or rung_id not in ladder:
+        return exercise
+    return ladders.rung_exercise(exercise, ladder.get(rung_id))
 
 
 PLAN_CHANGING = frozenset(
@@ -303,36 +358,46 @@ def screen_cautions(latest: StoredScreen | None, now: dt.datetime) -> list[str]:
     return cautions
 
 
-def make_plan(coach: Coach, user_id: int, request: PlanRequest) -> Plan:
-    """Today's plan: gated by the safety screen, shaped by its answers, dosed from the person's history."""
+def make_plan(coach: Coach, user_id: int, request: PlanRequest, on: dt.date | None = None) -> Plan:
+    """The plan for `on` (default today): gated by the safety screen, shaped by its answers, dosed from the
+    person's history on each exercise's ladder."""
     latest = ensure_allowed(coach, user_id)
-    tries, earliest = _recent(coach, user_id)
+    history = dose_history(coach, user_id, on)
     cautions = screen_cautions(latest, coach.now())
     if latest is not None and latest.result.clearance == "check-first" and request.level != "beginner":
         request = PlanRequest(request.minutes, request.equipment, request.floor, "beginner")
-    for exercise_id, history in sorted(tries.items()):
-        if dosing.needs_review(history) and exercise_id in coach.catalogue:
-            name = coach.catalogue.get(exercise_id).name
-            cautions.append(
-                f"{name} has hurt two sessions in a row. Please ask a physical therapist or doctor to review it "
-                "before you carry on with it."
-            )
+    decide = _decide(coach, latest, history)
+    decisions = {e.id: decide(e) for e in coach.catalogue}
+    resting = [
+        Excluded(e.id, e.name, decisions[e.id].reason.rstrip("."))
+        for e in coach.catalogue
+        if dosing.flagged(decisions[e.id])
+    ]
+    for left in resting:
+        cautions.append(f"{left.name} is resting for now: {left.reason}.")
+    for e in coach.catalogue:
+        decision = decisions[e.id]
+        if decision.decision == "regress" and decision.rung != e.id and "two sessions in a row" in decision.reason:
+            cautions.append(f"{e.name} went over your pain limit twice in a row: today it is {decision.name}.")
     cleared = latest is None or latest.result.clearance == "clear"
     if (
         request.level == "beginner"
         and cleared
-        and dosing.ready_for_advanced(coach.catalogue.exercises, tries, coach.today(), earliest)
+        and dosing.ready_for_advanced(
+            coach.catalogue.exercises, coach.ladders, history.attempts, history.on, history.earliest
+        )
     ):
         cautions.append(
             "You have been comfortable at full dose for two weeks: the advanced exercises are open to you "
             "(choose the advanced level in your plan options)."
         )
-    decide = _decide(latest)
 
-    def dose_for(e: Exercise) -> Prescription:
-        return decide(e, tries.get(e.id, [])).prescription
+    def dose_for(e: Exercise) -> Dose:
+        decision = decisions[e.id]
+        return Dose(decision.prescription, decision.rung, decision.name)
 
-    excluded = latest.result.exclusions if latest else []
+    screened = [Excluded(e.exercise, e.name, e.reason) for e in (latest.result.exclusions if latest else [])]
+    excluded = [*screened, *resting]
     return build_plan(coach.catalogue, request, dose_for=dose_for, cautions=cautions, excluded=excluded)
 
 
@@ -344,16 +409,15 @@ def log_session(
     coach: Coach, user_id: int, *, date: dt.date, pain_before: int, pain_after: int, done: list[LoggedItem]
 ) -> StoredSession:
     """A session done away from the app; each item's prescription is the dose backcoach would have given."""
-    tries = attempts(coach, user_id)
-    decide = _decide(latest_screen(coach, user_id))
+    decide = _decide(coach, latest_screen(coach, user_id), dose_history(coach, user_id))
     items = []
     for exercise_id, reps, sets, difficulty, pain in done:
-        exercise = coach.catalogue.get(exercise_id)
-        planned = decide(exercise, tries.get(exercise_id, [])).prescription
+        planned = decide(coach.catalogue.get(exercise_id))
         items.append(
             session_item(
                 exercise_id,
-                prescription=planned,
+                rung=planned.rung,
+                prescription=planned.prescription,
                 completed_reps=reps,
                 completed_sets=sets,
                 difficulty=difficulty,
@@ -367,6 +431,7 @@ def log_session(
 def session_item(
     exercise_id: str,
     *,
+    rung: str | None = None,
     prescription: Prescription,
     completed_reps: int,
     completed_sets: int,
@@ -376,6 +441,7 @@ def session_item(
     return SessionItem.model_validate(
         {
             "exercise": exercise_id,
+            "rung": rung,
             "prescription": prescription,
             "completed_reps": completed_reps,
             "completed_sets": completed_sets,
@@ -396,7 +462,8 @@ def begin_session(coach: Coach, user_id: int, pain_before: int) -> int:
 
 
 def save_exercise(coach: Coach, user_id: int, session_id: int, item: SessionItem) -> None:
-    """Store one finished exercise straight away, in its own transaction."""
+    """Store one finished exercise right away, in its own transaction."""
+    check_items(coach, [item])
     with coach.unit(user_id) as repo:
         if repo.add_item(session_id, item) is None:
             raise NotFound(f"session {session_id} does not exist")

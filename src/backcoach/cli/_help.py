@@ -25,7 +25,7 @@ HELP = (
     "  learn       Read short lessons about back pain and when to get help.\n"
     "  log         Record a session you did away from the app (prompts for...\n"
     "  outcome     Your weekly check: score three activities your back makes...\n"
-    "  plan        Build today's session from your time, equipment and level.\n"
+    "  plan        Build today's session (or another day's) from your time,...\n"
     "  program     Show one program exactly as its article gives it.\n"
     "  programs    List the five programs, one per source article.\n"
     "  progress    Summarize pain before and after, next-morning pain, sessions...\n"

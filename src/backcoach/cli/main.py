@@ -106,7 +106,8 @@ def _show(kind: str, item_id: str, as_json: bool) -> None:
         from backcoach.settings import load_settings
 
         figure = figure_file(found.id, load_settings().home)
-        print_rich(render.exercise_card(found, content.catalogue().articles, figure.as_uri()))
+        card = render.exercise_card(found, content.catalogue().articles, figure.as_uri(), content.ladders()[found.id])
+        print_rich(card)
     else:
         print_rich(render.program_card(found, {e.id: e.name for e in content.catalogue()}))
 
@@ -175,9 +176,15 @@ def plan_request(minutes: int, equipment: frozenset[Equipment], no_floor: bool, 
 
 @cli.command()
 @plan_options
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day to plan for, YYYY-MM-DD (default: today; not before your latest session).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
-def plan(minutes: int, equipment: frozenset[Equipment], no_floor: bool, level: str, as_json: bool) -> None:
-    """Build today's session from your time, equipment and level."""
+def plan(minutes: int, equipment: frozenset[Equipment], no_floor: bool, level: str, day: Any, as_json: bool) -> None:
+    """Build today's session (or another day's) from your time, equipment and level."""
     from backcoach import service
     from backcoach.cli.record import coach_for_cli
     from backcoach.domain.planner import PlanInfeasible
@@ -185,9 +192,11 @@ def plan(minutes: int, equipment: frozenset[Equipment], no_floor: bool, level: s
     request = plan_request(minutes, equipment, no_floor, level)
     with coach_for_cli() as (coach, user):
         try:
-            result = service.make_plan(coach, user, request)
+            result = service.make_plan(coach, user, request, day.date() if day else None)
         except PlanInfeasible as exc:
             raise click.UsageError(str(exc)) from None
+        except service.DateBeforeHistory as exc:
+            raise click.BadParameter(str(exc).removeprefix("date: "), param_hint="'--date'") from None
     if as_json:
         echo_json(result.to_dict())
         return

@@ -213,6 +213,7 @@ class Player:
         exercise, dose = self.items[event.item]
         item = service.session_item(
             exercise.id,
+            rung=exercise.rung,
             prescription=dose,
             completed_reps=event.completed_reps,
             completed_sets=event.completed_sets,

@@ -282,8 +282,14 @@ def progress(chart: str | None, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("exercise_id", metavar="EXERCISE")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day to plan for, YYYY-MM-DD (default: today; not before your latest session).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
-def dose(exercise_id: str, as_json: bool) -> None:
+def dose(exercise_id: str, day: Any, as_json: bool) -> None:
     """The next dose of one exercise, from how the last times went."""
     from backcoach import content, service
 
@@ -292,13 +298,21 @@ def dose(exercise_id: str, as_json: bool) -> None:
     except content.UnknownId as exc:
         raise click.BadParameter(str(exc), param_hint="EXERCISE") from None
     with coach_for_cli() as (coach, user):
-        decision = service.next_dose(coach, user, exercise)
+        try:
+            decision = service.next_dose(coach, user, exercise, day.date() if day else None)
+        except service.DateBeforeHistory as exc:
+            raise click.BadParameter(str(exc).removeprefix("date: "), param_hint="'--date'") from None
     if as_json:
         echo_json(decision.to_dict())
         return
     from backcoach.domain.describe import describe
 
-    click.echo(f"{exercise.name}: {decision.decision}. {describe(decision.prescription, today=True)}.")
+    dose_words = describe(decision.prescription, today=True)
+    words = {"start": "start", "progress": "step up", "hold": "keep", "regress": "step down", "rest": "rest"}
+    if decision.decision == "rest":
+        click.echo(f"{exercise.name}: rest for now.")
+    else:
+        click.echo(f"{decision.name}: {words[decision.decision]}. {dose_words}.")
     click.echo(decision.reason)
 
 

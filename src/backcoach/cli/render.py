@@ -12,6 +12,7 @@ from rich.text import Text
 
 from backcoach.domain.catalogue import Article, Catalogue, Exercise
 from backcoach.domain.describe import describe
+from backcoach.domain.ladders import Ladder
 from backcoach.domain.planner import Plan
 from backcoach.domain.programs import Program
 from backcoach.domain.progress import ProgressSummary
@@ -62,7 +63,9 @@ def _bullets(items: Iterable[str], numbered: bool = False) -> Table:
     return grid
 
 
-def exercise_card(e: Exercise, articles: Mapping[str, Article], figure: str | None = None) -> Panel:
+def exercise_card(
+    e: Exercise, articles: Mapping[str, Article], figure: str | None = None, ladder: Ladder | None = None
+) -> Panel:
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
     facts.add_column()
@@ -81,6 +84,15 @@ def exercise_card(e: Exercise, articles: Mapping[str, Article], figure: str | No
     parts += [Text("Form cues", style="bold underline"), _bullets(e.cues)]
     if e.cautions:
         parts += [Text("Take care", style="bold underline"), _bullets(e.cautions)]
+    if ladder is not None:
+        parts += [
+            Text("Its ladder, easier to harder", style="bold underline"),
+            _bullets(
+                f"{r.name}{' (the usual version)' if r.id == e.id else ''}: {r.change} "
+                f"From {describe(r.start, today=True)} up to {describe(r.top)}."
+                for r in ladder.rungs
+            ),
+        ]
     if e.variations:
         parts += [
             Text("Variations", style="bold underline"),

@@ -20,7 +20,7 @@ def _plan_file(path: str) -> list[tuple[Exercise, Prescription]]:
     from backcoach.domain.planner import PlanFileError, plan_items
 
     try:
-        return plan_items(read_json(path, "PLAN"), content.catalogue())
+        return plan_items(read_json(path, "PLAN"), content.catalogue(), content.ladders())
     except PlanFileError as exc:
         raise click.BadParameter(f"{path}: {exc}", param_hint="PLAN") from None
 
@@ -86,7 +86,7 @@ def start(
                 plan = service.make_plan(coach, user, plan_request(minutes, equipment, no_floor, level))
             except PlanInfeasible as exc:
                 raise click.UsageError(str(exc)) from None
-            items = [(coach.catalogue.get(i.exercise), i.prescription) for i in plan.items]
+            items = [(service.rung_exercise(coach, i.exercise, i.rung), i.prescription) for i in plan.items]
         options = PlayerOptions(auto=auto, speed=speed, voice=voice, pain_before=pain_before, pain_after=pain_after)
         code = Player(coach, user, items, options).run()
     if code:

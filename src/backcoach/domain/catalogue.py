@@ -130,6 +130,9 @@ class Exercise(_Frozen):
     tempo: Tempo
     spoken: Spoken
     sources: Annotated[list[Source], Field(min_length=1)]
+    rung: str | None = Field(default=None, exclude=True)
+    """Set only on the exercise as one rung of its ladder is done (`ladders.rung_exercise`): which rung. Never in
+    the data files or the JSON; it travels with the exercise so a guided session can record the rung it did."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -239,6 +242,8 @@ def parse_toml(file: str, text: str) -> dict[str, Any]:
 
 def parse_exercise(file: str, data: Mapping[str, Any], articles: Iterable[str]) -> Exercise:
     entry = str(data.get("id", file.rsplit("/", 1)[-1].removesuffix(".toml")))
+    if "rung" in data:
+        raise CatalogueError(f"{file}: entry {entry!r}: field 'rung': rungs live in ladders/, not in an exercise file")
     try:
         exercise = Exercise.model_validate(data)
     except ValidationError as exc:

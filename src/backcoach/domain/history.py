@@ -28,6 +28,8 @@ class _Strict(BaseModel):
 
 class SessionItem(_Strict):
     exercise: str
+    rung: str | None = None
+    """The rung of the exercise's ladder that was done (e.g. "bridge/held"); absent means the standard rung."""
     prescription: Prescription
     completed_reps: Count
     completed_sets: Count
@@ -77,6 +79,8 @@ class SessionRecord(_Strict):
         for item, model in zip(data["items"], self.items, strict=True):
             # Export each prescription with exactly the fields it was given, so import then export round-trips.
             item["prescription"] = model.prescription.model_dump(mode="json", exclude_unset=True)
+            if model.rung is None:
+                del item["rung"]
         return data
 
 

@@ -228,7 +228,9 @@ def rung_exercise(exercise: Exercise, rung: Rung) -> Exercise:
     """The exercise as `rung` is done: the same id, tempo and everything else, with the rung's name, level, steps
     and cues (where it gives them) and spoken movement cue (if it gives one). The timeline, player and handouts show
     a rung through this, with no other change."""
-    update: dict[str, Any] = {"name": rung.name, "level": rung.level}
+    if rung.id == exercise.id:
+        return exercise
+    update: dict[str, Any] = {"name": rung.name, "level": rung.level, "rung": rung.id}
     if rung.steps:
         update["steps"] = list(rung.steps)
     if rung.cues:

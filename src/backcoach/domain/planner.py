@@ -23,16 +23,18 @@ Durations come from `backcoach.domain.timeline`, so a guided session built from 
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from typing import Any, Protocol
 
 from pydantic import ValidationError
 
 from backcoach.domain.catalogue import Catalogue, Exercise, Prescription
 from backcoach.domain.describe import describe
+from backcoach.domain.ladders import Ladder, rung_exercise
 from backcoach.domain.timeline import (
     FLOOR_CHANGE_S,
     TRANSITION_S,
@@ -118,6 +120,8 @@ class PlanRequest:
 @dataclass(frozen=True)
 class PlanItem:
     exercise: str
+    rung: str
+    """The rung of the exercise's ladder (the exercise id for its standard rung); `name` is the rung's name."""
     name: str
     category: str
     position: str
@@ -129,6 +133,7 @@ class PlanItem:
     def to_dict(self) -> dict[str, Any]:
         return {
             "exercise": self.exercise,
+            "rung": self.rung,
             "name": self.name,
             "category": self.category,
             "position": self.position,
@@ -174,11 +179,31 @@ def ceil_half(n: int) -> int:
     return max(1, math.ceil(n / 2))
 
 
-DoseFor = Callable[[Exercise], Prescription]
+@dataclass(frozen=True)
+class Dose:
+    """A dose on a rung of the exercise's ladder: what the dose rules give for today."""
+
+    prescription: Prescription
+    rung: str | None = None
+    """None, or the exercise id, for the standard rung."""
+    name: str | None = None
+    """The rung's name."""
+
+
+DoseFor = Callable[[Exercise], Prescription | Dose]
 
 
 def default_dose(exercise: Exercise) -> Prescription:
     return exercise.prescription
+
+
+def _on_rung(exercise: Exercise, given: Prescription | Dose) -> tuple[Exercise, Prescription]:
+    """The exercise as named on its rung, and the prescription. Only a non-standard rung costs a copy."""
+    if isinstance(given, Prescription):
+        return exercise, given
+    if given.rung is None or given.rung == exercise.id:
+        return exercise, given.prescription
+    return exercise.model_copy(update={"name": given.name or exercise.name, "rung": given.rung}), given.prescription
 
 
 def strengthens(e: Exercise) -> frozenset[str]:
@@ -197,52 +222,65 @@ def eligible(catalogue: Iterable[Exercise], request: PlanRequest, left_out: Coll
     ]
 
 
-def dose_ladder(dose: Prescription) -> tuple[list[tuple[int, int]], int]:
-    """The full resolved dose, then ever shorter ones, as (sets, repetitions): fewer sets first, then fewer
-    repetitions.
-
-    Returns the rungs and how many of them are ordinary shortening (down to half the repetitions); the rungs below
-    that, down to a single repetition, are kept for the opener and the core exercises, which must fit.
-    Holds are never cut: the hold is what makes a stretch or a contraction work.
-    """
-    assert dose.reps is not None
-    assert dose.sets is not None
-    rungs = [(sets, dose.reps) for sets in range(dose.sets, 0, -1)]
-    ordinary = len(rungs) + dose.reps - ceil_half(dose.reps)
-    rungs += [(1, reps) for reps in range(dose.reps - 1, 0, -1)]
-    return rungs, ordinary
-
-
 # Shortening depths, as the passes that fill a plan use them: the full dose only, down to half the repetitions, or
-# down to a single repetition.
+# (the last resort) any dose within the full one, down to a single repetition.
 _FULL, _ORDINARY, _ANY = 0, 1, 2
 
 
 @dataclass
 class _Candidate:
+    """An eligible exercise at its dose, and how far it is shortened: its `rank` on the shortening order.
+
+    Rank 0 is the full resolved dose; each next rank is shorter, as (sets, repetitions): fewer sets first, down to
+    one, then fewer repetitions. Ranks below `ordinary` shorten no further than half the repetitions; the ones
+    below that, down to a single repetition (`last`), are kept for the opener and the core exercises, which must
+    fit, and for the last resort. Holds are never cut: the hold is what makes a stretch or a contraction work. The
+    ranks are worked out on demand (a plan looks at thousands of candidates and uses a handful).
+    """
+
     exercise: Exercise
     given: Prescription
     full: Prescription
-    rungs: list[tuple[int, int]]
+    sets: int
+    reps: int
     ordinary: int
-    group: tuple[int, int]
-    demand: tuple[int, ...]
+    last: int
     rank: int = 0
     _durations: dict[int, int] = field(default_factory=dict)
+    _extra: list[tuple[int, int]] = field(default_factory=list)
+    _grid: list[int] | None = None
 
     @classmethod
     def build(cls, exercise: Exercise, dose: Prescription) -> _Candidate:
         full = resolve(dose)
-        rungs, ordinary = dose_ladder(full)
-        return cls(exercise, dose, full, rungs, ordinary, _group(exercise), _demand(exercise))
+        assert full.sets is not None
+        assert full.reps is not None
+        sets, reps = full.sets, full.reps
+        return cls(exercise, dose, full, sets, reps, sets + reps - ceil_half(reps), sets + reps - 2)
+
+    def rung(self, rank: int) -> tuple[int, int]:
+        """(sets, repetitions) at a rank."""
+        if rank < self.sets:
+            return self.sets - rank, self.reps
+        if rank <= self.last:
+            return 1, self.reps + self.sets - 1 - rank
+        return self._extra[rank - self.last - 1]
+
+    @cached_property
+    def group(self) -> tuple[int, int]:
+        return _group(self.exercise)
+
+    @cached_property
+    def demand(self) -> tuple[int, ...]:
+        return _demand(self.exercise)
 
     def duration(self, rank: int | None = None) -> int:
-        """Seconds at a rung (the current one by default), timed on first use: most candidates are only ever
+        """Seconds at a rank (the current one by default), timed on first use: most candidates are only ever
         asked about their full dose and their shortest ordinary one."""
         rank = self.rank if rank is None else rank
         found = self._durations.get(rank)
         if found is None:
-            sets, reps = self.rungs[rank]
+            sets, reps = self.rung(rank)
             found = duration_of(
                 self.exercise,
                 reps=reps,
@@ -257,19 +295,32 @@ class _Candidate:
         return found
 
     def rest(self, rank: int | None = None) -> int:
-        """Seconds of rest between sets at a rung (the current one by default)."""
-        sets = self.rungs[self.rank if rank is None else rank][0]
+        """Seconds of rest between sets at a rank (the current one by default)."""
+        sets = self.rung(self.rank if rank is None else rank)[0]
         return (sets - 1) * (self.full.rest_s or 0)
 
     def deepest(self, depth: int) -> int:
-        """The last rung a pass of this depth may use."""
-        return (0, self.ordinary - 1, len(self.rungs) - 1)[depth]
+        """The shortest rank a pass of this depth may use."""
+        return (0, self.ordinary - 1, self.last)[depth]
+
+    def grid(self) -> list[int]:
+        """Every dose within the full one (any number of sets and of repetitions up to the full ones), as ranks,
+        longest first: the last resort's search, for when taking a whole set off jumps past a dose that would fit
+        (two sets do not fit, and the next rank is one). Doses off the shortening order get ranks after `last`."""
+        if self._grid is None:
+            index = {self.rung(rank): rank for rank in range(self.last + 1)}
+            for pair in itertools.product(range(1, self.sets + 1), range(1, self.reps + 1)):
+                if pair not in index:
+                    self._extra.append(pair)
+                    index[pair] = self.last + len(self._extra)
+            self._grid = sorted(index.values(), key=lambda rank: (-self.duration(rank), -self.rung(rank)[0]))
+        return self._grid
 
     def dose(self) -> Prescription:
-        """The dose at the current rung, built only when needed: thousands of rungs are timed, a handful used."""
+        """The dose at the current rank, built only when needed: thousands of ranks are timed, a handful used."""
         if self.rank == 0:
             return self.full
-        sets, reps = self.rungs[self.rank]
+        sets, reps = self.rung(self.rank)
         return self.full.model_copy(
             update={"sets": sets, "reps": reps, "rest_s": self.full.rest_s if sets > 1 else None}
         )
@@ -382,6 +433,30 @@ def _total(chosen: Sequence[_Candidate]) -> int:
     return total
 
 
+def _lengthen(chosen: list[_Candidate], budget: int, current: int, rest_limited: bool) -> bool:
+    """The last resort's other half: give the chosen item that gains the most its longest dose (within the one it
+    was given) that still fits. False if none can grow."""
+    best: tuple[int, int, _Candidate] | None = None
+    for c in chosen:
+        now = c.rank
+        for rank in c.grid():
+            gain = c.duration(rank) - c.duration(now)
+            if gain <= (best[0] if best else 0):
+                break
+            if current + gain > budget:
+                continue
+            c.rank = rank
+            fits = _fits(chosen, budget, rest_limited)
+            c.rank = now
+            if fits:
+                best = (gain, rank, c)
+                break
+    if best is None:
+        return False
+    best[2].rank = best[1]
+    return True
+
+
 def _rest(chosen: Sequence[_Candidate]) -> int:
     return sum(c.rest() for c in chosen)
 
@@ -397,13 +472,13 @@ def _shrink_to_fit(chosen: list[_Candidate], budget: int, rest_limited: bool) ->
     while True:
         total = _total(chosen)
         if total > budget:
-            shrinkable = [c for c in chosen if c.rank < len(c.rungs) - 1]
+            shrinkable = [c for c in chosen if c.rank < c.last]
             if not shrinkable:
                 return False
             longest = max(shrinkable, key=lambda c: (c.duration(), c.exercise.id))
             longest.rank += 1
         elif rest_limited and _rest(chosen) > REST_SHARE * total:
-            # The rungs take sets off first, so the next rung of an item that rests has one set fewer.
+            # The shortening order takes sets off first, so the next rank of an item that rests has one set fewer.
             restful = max((c for c in chosen if c.rest()), key=lambda c: (c.rest(), c.duration(), c.exercise.id))
             restful.rank += 1
         else:
@@ -414,7 +489,8 @@ def _try_add(
     chosen: list[_Candidate], candidate: _Candidate, budget: int, current: int, depth: int, rest_limited: bool
 ) -> bool:
     """Add the candidate at the longest of its doses, down to the pass's depth, that fits."""
-    for rank in range(candidate.deepest(depth) + 1):
+    ranks = candidate.grid() if depth == _ANY else range(candidate.deepest(depth) + 1)
+    for rank in ranks:
         # Adding an item costs its own time plus at least one plain transition (adding never removes a floor
         # change): a cheap bound that spares the exact total for the many candidates that cannot fit.
         if current + candidate.duration(rank) + TRANSITION_S > budget:
@@ -520,7 +596,7 @@ def build_plan(
 ) -> Plan:
     budget = request.minutes * 60
     left_out = {e.exercise for e in excluded}
-    pool = [_Candidate.build(e, dose_for(e)) for e in eligible(catalogue, request, left_out)]
+    pool = [_Candidate.build(*_on_rung(e, dose_for(e))) for e in eligible(catalogue, request, left_out)]
     openers = [c for c in pool if c.exercise.category in ("warm-up", "stretch")]
     if not openers:
         raise PlanInfeasible(_infeasible_message(request))
@@ -568,8 +644,9 @@ def build_plan(
     for c in sorted(remaining, key=lambda c: (c.duration(0), c.exercise.id)):
         kinds.setdefault(_kind(c), []).append(c)
     # Fill the time: each round adds the best candidate that fits at its full dose; failing that, the best that
-    # fits shortened down to half its repetitions; failing that, while the plan is short of its fill share, the
-    # best that fits at any dose down to a single repetition (rather than stop with most of the time unused).
+    # fits shortened down to half its repetitions. Failing both, while the plan is short of its fill share (the
+    # last resort, rather than stop with most of the time unused): the best candidate at the longest dose within
+    # its own that fits, down to a single repetition; failing that, a chosen item lengthened back towards its own.
     fill_to = FILL_SHARE * budget if request.minutes >= FILL_FROM_MINUTES else 0
     while True:
         current = _total(chosen)
@@ -582,9 +659,10 @@ def build_plan(
             added = next((c for c in ranked if _try_add(chosen, c, budget, current, depth, rest_limited)), None)
             if added is not None:
                 break
-        if added is None:
+        if added is not None:
+            kinds[_kind(added)].remove(added)
+        elif not (current < fill_to and _lengthen(chosen, budget, current, rest_limited)):
             break
-        kinds[_kind(added)].remove(added)
 
     ordered = _order(chosen)
     items = []
@@ -622,6 +700,7 @@ def _item(c: _Candidate, duration: int, minutes: int, rest_limited: bool) -> Pla
         notes.insert(0, why)
     return PlanItem(
         exercise=e.id,
+        rung=e.rung or e.id,
         name=e.name,
         category=e.category,
         position=e.position,
@@ -636,8 +715,11 @@ class PlanFileError(ValueError):
     """A saved plan that cannot be run; names the item and the field."""
 
 
-def plan_items(raw: object, catalogue: Catalogue) -> list[tuple[Exercise, Prescription]]:
-    """The exercises and doses of a plan saved with `backcoach plan --json`, validated."""
+def plan_items(
+    raw: object, catalogue: Catalogue, ladders: Mapping[str, Ladder] | None = None
+) -> list[tuple[Exercise, Prescription]]:
+    """The exercises and doses of a plan saved with `backcoach plan --json`, validated. An item's `rung` (when
+    `ladders` are given) makes the exercise that rung's version: its own name and steps."""
     if not isinstance(raw, dict) or not isinstance(raw.get("items"), list) or not raw["items"]:
         raise PlanFileError("a plan is a JSON object with a non-empty list of items (save one with `plan --json`)")
     items = []
@@ -647,11 +729,19 @@ def plan_items(raw: object, catalogue: Catalogue) -> list[tuple[Exercise, Prescr
         exercise_id = entry.get("exercise")
         if not isinstance(exercise_id, str) or exercise_id not in catalogue:
             raise PlanFileError(f"item {index}, field 'exercise': unknown exercise {exercise_id!r}")
+        exercise = catalogue.get(exercise_id)
+        rung_id = entry.get("rung")
+        if ladders is not None and rung_id is not None and rung_id != exercise_id:
+            ladder = ladders[exercise_id]
+            if not isinstance(rung_id, str) or rung_id not in ladder:
+                allowed = ", ".join(ladder.ids)
+                raise PlanFileError(f"item {index}, field 'rung': {rung_id!r} is not a rung of it; allowed: {allowed}")
+            exercise = rung_exercise(exercise, ladder.get(rung_id))
         try:
             dose = Prescription.model_validate(entry.get("prescription", {}))
         except ValidationError as exc:
             problem = exc.errors()[0]
             where = ".".join(str(p) for p in problem["loc"]) or "prescription"
             raise PlanFileError(f"item {index}, field 'prescription.{where}': {problem['msg']}") from None
-        items.append((catalogue.get(exercise_id), resolve(dose)))
+        items.append((exercise, resolve(dose)))
     return items

@@ -126,6 +126,8 @@ class SessionItemRow(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     exercise: Mapped[str] = mapped_column(String(64))
+    rung: Mapped[str | None] = mapped_column(String(96))
+    """The rung of the exercise's ladder that was done; null for the standard rung (and rows from before ladders)."""
     prescription: Mapped[dict[str, Any]]
     completed_reps: Mapped[int] = mapped_column(Integer)
     completed_sets: Mapped[int] = mapped_column(Integer)

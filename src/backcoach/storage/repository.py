@@ -63,6 +63,7 @@ def _record(row: SessionRow) -> SessionRecord:
             "items": [
                 {
                     "exercise": item.exercise,
+                    **({"rung": item.rung} if item.rung is not None else {}),
                     "prescription": item.prescription,
                     "completed_reps": item.completed_reps,
                     "completed_sets": item.completed_sets,
@@ -135,6 +136,7 @@ class UserRepository:
             user_id=self.user_id,
             position=position,
             exercise=item.exercise,
+            rung=item.rung,
             prescription=item.prescription.model_dump(mode="json", exclude_unset=True),
             completed_reps=item.completed_reps,
             completed_sets=item.completed_sets,
@@ -204,6 +206,7 @@ class UserRepository:
         ranked = (
             select(
                 SessionItemRow.exercise,
+                SessionItemRow.rung,
                 SessionItemRow.prescription,
                 SessionItemRow.completed_reps,
                 SessionItemRow.completed_sets,
@@ -213,6 +216,7 @@ class UserRepository:
                 SessionRow.id.label("session"),
                 SessionRow.date,
                 SessionRow.pain_before,
+                SessionRow.pain_after,
                 SessionRow.pain_next_morning,
                 func.row_number().over(partition_by=SessionItemRow.exercise, order_by=order).label("n"),
             )
@@ -231,6 +235,18 @@ class UserRepository:
             .where(SessionRow.user_id == self.user_id)
         )
         return [dict(r) for r in rows], earliest
+
+    def pains_before(self, since: dt.date) -> list[tuple[dt.date, int]]:
+        """(date, pain before) of every session from `since` on: the dose rules' baseline and weekly check."""
+        rows = self.session.execute(
+            select(SessionRow.date, SessionRow.pain_before)
+            .where(SessionRow.user_id == self.user_id, SessionRow.date >= since)
+            .order_by(SessionRow.date, SessionRow.id)
+        )
+        return [(d, p) for d, p in rows]
+
+    def latest_session_date(self) -> dt.date | None:
+        return self.session.scalar(select(func.max(SessionRow.date)).where(SessionRow.user_id == self.user_id))
 
     def latest_session_id(self) -> int | None:
         return self.session.scalars(

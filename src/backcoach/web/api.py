@@ -13,6 +13,7 @@ from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, create_model
 
 from backcoach import accounts, content, service
+from backcoach.domain.catalogue import Prescription
 from backcoach.domain.history import HistoryError, Pain, SessionItem, SessionRecord
 from backcoach.domain.planner import PlanInfeasible, PlanInputError, PlanRequest
 from backcoach.domain.screening import AGE_PROMPT, QUESTIONS, SCREEN_VALID_DAYS, AnswersError, Clearance, parse_answers
@@ -265,14 +266,49 @@ def plan(
     equipment: Annotated[str | None, Query(description="comma-separated: chair, wall, kettlebell")] = None,
     floor: bool | None = None,
     level: Level | None = None,
+    date: Annotated[dt.date | None, Query(description="the day to plan for (default today)")] = None,
 ) -> dict[str, Any]:
     request = plan_request(coach, caller.user_id, minutes, equipment, floor, level)
     try:
-        return service.make_plan(coach, caller.user_id, request).to_dict()
+        return service.make_plan(coach, caller.user_id, request, date).to_dict()
     except service.Blocked as exc:
         raise HTTPException(403, f"{exc} {CLEARANCE_HINT}") from None
+    except service.DateBeforeHistory as exc:
+        unprocessable(["query", "date"], str(exc).removeprefix("date: "))
     except PlanInfeasible as exc:
         unprocessable(["query", "floor" if not request.floor else "equipment"], str(exc))
+
+
+class DoseOut(BaseModel):
+    exercise: str
+    rung: str = Field(description="the rung of the exercise's ladder, e.g. bridge or bridge/held")
+    name: str = Field(description="the rung's name")
+    prescription: Prescription
+    decision: Literal["start", "progress", "hold", "regress", "rest"]
+    reason: str
+
+
+@router.get(
+    "/dose/{exercise_id}",
+    tags=["plans"],
+    response_model=DoseOut,
+    responses={**AUTH, **NOT_FOUND, 403: {"description": "the latest safety screen rules out exercise"}},
+)
+def dose(
+    exercise_id: str,
+    caller: ApiCaller,
+    coach: CoachDep,
+    date: Annotated[dt.date | None, Query(description="the day to plan for (default today)")] = None,
+) -> dict[str, Any]:
+    """The next dose of one exercise, as `backcoach dose EXERCISE --json` gives it."""
+    if exercise_id not in coach.catalogue:
+        raise HTTPException(404, f"unknown exercise {exercise_id!r}")
+    try:
+        return service.next_dose(coach, caller.user_id, coach.catalogue.get(exercise_id), date).to_dict()
+    except service.Blocked as exc:
+        raise HTTPException(403, f"{exc} {CLEARANCE_HINT}") from None
+    except service.DateBeforeHistory as exc:
+        unprocessable(["query", "date"], str(exc).removeprefix("date: "))
 
 
 # Sessions
@@ -295,9 +331,15 @@ def _session_out(stored: StoredSession) -> dict[str, Any]:
 
 
 def _check_exercises(record: SessionRecord) -> None:
+    """Every item names a known exercise and, when it gives one, a rung of that exercise's ladder."""
+    ladders = content.ladders()
     for index, item in enumerate(record.items):
         if item.exercise not in content.catalogue():
             unprocessable(["body", "items", index, "exercise"], f"unknown exercise {item.exercise!r}")
+        rungs = ladders[item.exercise]
+        if item.rung is not None and item.rung not in rungs:
+            allowed = ", ".join(rungs.ids)
+            unprocessable(["body", "items", index, "rung"], f"{item.rung!r} is not a rung of it; allowed: {allowed}")
 
 
 @router.post("/sessions", status_code=201, response_model=Created, tags=["sessions"], responses=AUTH)

@@ -294,7 +294,7 @@ def player_items(coach: service.Coach, user_id: int, program_id: str | None) -> 
             raise HTTPException(404, "no such program")
         return program.title, [(content.catalogue().get(i.exercise), resolve(i.prescription)) for i in program.items]
     plan = todays_plan(coach, user_id)
-    return "Today's session", [(content.catalogue().get(i.exercise), i.prescription) for i in plan.items]
+    return "Today's session", [(service.rung_exercise(coach, i.exercise, i.rung), i.prescription) for i in plan.items]
 
 
 @router.get("/player", response_class=HTMLResponse)
@@ -319,6 +319,7 @@ def player(
         "items": [
             {
                 "exercise": e.id,
+                "rung": e.rung or e.id,
                 "name": e.name,
                 "prescription": dose.model_dump(),
                 "dose": describe(dose, today=True),
@@ -492,7 +493,8 @@ def exercise_page(request: Request, exercise_id: str, caller: PageCaller) -> HTM
     if exercise_id not in content.catalogue():
         raise HTTPException(404, "no such exercise")
     e = content.catalogue().get(exercise_id)
-    return render(request, "exercise.html", caller, e=e, articles=content.catalogue().articles)
+    ladder = content.ladders()[exercise_id]
+    return render(request, "exercise.html", caller, e=e, articles=content.catalogue().articles, ladder=ladder)
 
 
 @router.get("/programs", response_class=HTMLResponse)
@@ -528,7 +530,7 @@ def today_handout(coach: CoachDep, caller: PageCaller) -> Response:
         plan = todays_plan(coach, me.user_id)
     except (service.Blocked, PlanInfeasible) as exc:
         raise HTTPException(403, str(exc)) from None
-    items = [(content.catalogue().get(i.exercise), i.prescription) for i in plan.items]
+    items = [(service.rung_exercise(coach, i.exercise, i.rung), i.prescription) for i in plan.items]
     pdf = handout_pdf("Today's session", items, plan.cautions, minutes=plan.minutes)
     return Response(
         pdf, media_type="application/pdf", headers={"Content-Disposition": 'inline; filename="backcoach-plan.pdf"'}

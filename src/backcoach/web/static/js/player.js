@@ -120,7 +120,7 @@ function endExercise(item, outcome, upto) {
   let mark = outcome === "completed" ? { sets: info.prescription.sets || 1, reps: info.prescription.reps || 1 } : progressMark(item, upto);
   const pain = state.pain.has(item) ? state.pain.get(item) : null;
   if (outcome !== "completed" && !mark.sets && !mark.reps && pain === null) return;
-  state.items.push({ exercise: info.exercise, prescription: info.prescription, completed_reps: mark.reps,
+  state.items.push({ exercise: info.exercise, rung: info.rung, prescription: info.prescription, completed_reps: mark.reps,
     completed_sets: mark.sets, difficulty: outcome === "stopped-for-pain" ? "hard" : "right", pain_during: pain });
   enqueue({ kind: "patch", local: state.local, body: { items: state.items } });
 }
