@@ -394,7 +394,10 @@ def make_plan(coach: Coach, user_id: int, request: PlanRequest, on: dt.date | No
 
     def dose_for(e: Exercise) -> Dose:
         decision = decisions[e.id]
-        return Dose(decision.prescription, decision.rung, decision.name)
+        changed = decision.decision in ("progress", "regress") or (
+            decision.decision == "start" and e.id in history.attempts
+        )
+        return Dose(decision.prescription, decision.rung, decision.name, decision.reason if changed else None)
 
     screened = [Excluded(e.exercise, e.name, e.reason) for e in (latest.result.exclusions if latest else [])]
     excluded = [*screened, *resting]

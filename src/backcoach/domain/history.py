@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Collection, Mapping
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, ValidationError, model_validator
 
 from backcoach.domain.catalogue import Prescription
 
@@ -19,6 +19,22 @@ DIFFICULTIES: tuple[Difficulty, ...] = ("easy", "right", "hard")
 FORMAT_VERSION = 1
 
 Pain = Annotated[StrictInt, Field(ge=0, le=10)]
+
+
+def _iso_date(value: object) -> object:
+    # Only an ISO date string (or a date) is a date here: pydantic would otherwise accept a Unix timestamp.
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"must be an ISO date such as 2026-11-21, not {value!r}") from None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    raise ValueError(f"must be an ISO date such as 2026-11-21, not {value!r}")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+"""A calendar day, given as an ISO date string or a date (never a timestamp)."""
 Count = Annotated[StrictInt, Field(ge=0)]
 
 
@@ -45,7 +61,7 @@ class SessionItem(_Strict):
 
 
 class SessionRecord(_Strict):
-    date: dt.date
+    date: IsoDate
     pain_before: Pain
     pain_after: Pain | None = None
     pain_next_morning: Pain | None = None
@@ -58,19 +74,6 @@ class SessionRecord(_Strict):
         if self.pain_after is None and not self.partial:
             raise ValueError("pain_after is required (an integer from 0 to 10) unless the session is partial")
         return self
-
-    @field_validator("date", mode="before")
-    @classmethod
-    def _iso_date(cls, value: object) -> object:
-        # Only an ISO date string (or a date) is a date here: pydantic would otherwise accept a Unix timestamp.
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
-                raise ValueError(f"must be an ISO date such as 2026-11-21, not {value!r}") from None
-        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            return value
-        raise ValueError(f"must be an ISO date such as 2026-11-21, not {value!r}")
 
     def to_dict(self) -> dict[str, Any]:
         data = self.model_dump(mode="json")

@@ -28,6 +28,8 @@ from pydantic import (
     field_validator,
 )
 
+from backcoach.domain.history import IsoDate
+
 ACTIVITIES = 3
 NAME_MIN = 3
 NAME_MAX = 80
@@ -86,21 +88,8 @@ class ActivityScore(_Strict):
 
 
 class OutcomeRecord(_Strict):
-    date: dt.date
+    date: IsoDate
     activities: Annotated[list[ActivityScore], Field(min_length=ACTIVITIES, max_length=ACTIVITIES)]
-
-    @field_validator("date", mode="before")
-    @classmethod
-    def _iso_date(cls, value: object) -> object:
-        # Only an ISO date string (or a date) is a date here: pydantic would otherwise accept a Unix timestamp.
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
-                raise ValueError(f"must be an ISO date such as 2026-11-21, not {value!r}") from None
-        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            return value
-        raise ValueError(f"must be an ISO date such as 2026-11-21, not {value!r}")
 
     @field_validator("activities")
     @classmethod

@@ -188,6 +188,8 @@ class Dose:
     """None, or the exercise id, for the standard rung."""
     name: str | None = None
     """The rung's name."""
+    note: str | None = None
+    """Why the dose is what it is (a step up or down): it opens the plan item's note."""
 
 
 DoseFor = Callable[[Exercise], Prescription | Dose]
@@ -596,7 +598,9 @@ def build_plan(
 ) -> Plan:
     budget = request.minutes * 60
     left_out = {e.exercise for e in excluded}
-    pool = [_Candidate.build(*_on_rung(e, dose_for(e))) for e in eligible(catalogue, request, left_out)]
+    given = {e.id: dose_for(e) for e in eligible(catalogue, request, left_out)}
+    why = {i: d.note for i, d in given.items() if isinstance(d, Dose) and d.note}
+    pool = [_Candidate.build(*_on_rung(catalogue.get(i), d)) for i, d in given.items()]
     openers = [c for c in pool if c.exercise.category in ("warm-up", "stretch")]
     if not openers:
         raise PlanInfeasible(_infeasible_message(request))
@@ -669,7 +673,7 @@ def build_plan(
     previous: Exercise | None = None
     for c in ordered:
         duration = c.duration() + (transition_duration(previous, c.exercise) if previous else 0)
-        items.append(_item(c, duration, request.minutes, rest_limited))
+        items.append(_item(c, duration, request.minutes, rest_limited, why.get(c.exercise.id)))
         previous = c.exercise
     total = sum(i.estimated_duration_s for i in items)
     if request.minutes >= FILL_FROM_MINUTES and total < FILL_SHARE * budget:
@@ -689,9 +693,9 @@ def build_plan(
     )
 
 
-def _item(c: _Candidate, duration: int, minutes: int, rest_limited: bool) -> PlanItem:
+def _item(c: _Candidate, duration: int, minutes: int, rest_limited: bool, why: str | None = None) -> PlanItem:
     e, dose = c.exercise, c.dose()
-    notes = resolution_notes(e, dose)
+    notes = [*([why] if why else []), *resolution_notes(e, dose)]
     if c.rank:
         shorter, full = describe(dose, today=True), describe(c.full, today=True)
         why = f"Shortened to fit {minutes} minutes: {shorter} instead of {full}."

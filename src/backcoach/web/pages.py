@@ -19,6 +19,7 @@ from starlette.datastructures import UploadFile
 from backcoach import accounts, content, service
 from backcoach.domain.describe import describe
 from backcoach.domain.history import HistoryError, SessionRecord
+from backcoach.domain.ladders import rung_exercise
 from backcoach.domain.planner import Plan, PlanInfeasible, PlanRequest
 from backcoach.domain.screening import AGE_PROMPT, GROUP_TITLES, NOT_ADVICE, QUESTIONS, AnswersError, parse_answers
 from backcoach.domain.timeline import compile_timeline, resolve
@@ -93,13 +94,21 @@ def favicon() -> Response:
 
 
 @router.get("/figures/{name}")
-def figure(name: str) -> Response:
+def figure(name: str, rung: str | None = None) -> Response:
+    """An exercise's animated figure; with `rung`, moving at that rung's starting dose (its hold and tempo)."""
     from backcoach.render.figures import svg
 
     exercise_id = name.removesuffix(".svg")
     if not name.endswith(".svg") or exercise_id not in content.catalogue():
         raise HTTPException(404, "no such figure")
-    body = svg(content.catalogue().get(exercise_id), content.figures()[exercise_id])
+    exercise = content.catalogue().get(exercise_id)
+    if rung is not None and rung != exercise_id:
+        ladder = content.ladders()[exercise_id]
+        if rung not in ladder:
+            raise HTTPException(404, "no such rung")
+        step = ladder.get(rung)
+        exercise = rung_exercise(exercise, step).model_copy(update={"prescription": step.start})
+    body = svg(exercise, content.figures()[exercise_id])
     return Response(body, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"})
 
 
@@ -325,7 +334,7 @@ def player(
                 "dose": describe(dose, today=True),
                 "steps": e.steps,
                 "cues": e.cues,
-                "figure": f"/figures/{e.id}.svg",
+                "figure": f"/figures/{e.id}.svg" + (f"?rung={e.rung}" if e.rung else ""),
             }
             for e, dose in items
         ],
