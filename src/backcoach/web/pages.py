@@ -278,6 +278,13 @@ async def save_preferences(request: Request, coach: CoachDep, caller: PageCaller
 # Today and the player
 
 
+def display_names() -> dict[str, str]:
+    """What a person calls each exercise and each rung of its ladder, by id."""
+    names = {e.id: e.name for e in content.catalogue()}
+    names.update({r.id: r.name for ladder in content.ladders().values() for r in ladder.rungs})
+    return names
+
+
 def todays_plan(coach: service.Coach, user_id: int) -> Plan:
     return service.make_plan(coach, user_id, accounts.preferred_request(coach, user_id))
 
@@ -404,7 +411,7 @@ def progress_chart(chart: str, coach: CoachDep, caller: PageCaller, exercise: st
 def history(request: Request, coach: CoachDep, caller: PageCaller) -> HTMLResponse:
     me = signed_in(caller)
     stored = sorted(service.sessions(coach, me.user_id), key=lambda s: (s.record.date, s.id), reverse=True)
-    names = {e.id: e.name for e in content.catalogue()}
+    names = display_names()
     return render(request, "history.html", me, sessions=stored, names=names)
 
 
@@ -415,7 +422,7 @@ def session_page(request: Request, session_id: RowId, coach: CoachDep, caller: P
         stored = repo.get_session(session_id)
     if stored is None:
         raise HTTPException(404, "no such session")
-    names = {e.id: e.name for e in content.catalogue()}
+    names = display_names()
     return render(request, "session.html", me, stored=stored, names=names)
 
 
@@ -445,7 +452,7 @@ async def session_edit(request: Request, session_id: RowId, coach: CoachDep, cal
                 item["difficulty"] = str(form.get(f"difficulty-{index}", item["difficulty"]))
             record = SessionRecord.model_validate(data)
         except ValueError as exc:
-            names = {e.id: e.name for e in content.catalogue()}
+            names = display_names()
             return render(request, "session.html", me, 422, stored=stored, names=names, error=str(exc))
         repo.replace_session(session_id, record)
     return redirect("/history")
@@ -522,7 +529,7 @@ def program_page(request: Request, program_id: str, caller: PageCaller) -> HTMLR
     found = content.programs().get(program_id)
     if found is None:
         raise HTTPException(404, "no such program")
-    names = {e.id: e.name for e in content.catalogue()}
+    names = display_names()
     article = content.catalogue().articles[found.source_file]
     return render(request, "program.html", caller, p=found, names=names, article=article)
 
