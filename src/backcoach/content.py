@@ -7,6 +7,8 @@ from functools import cache
 
 from backcoach.domain.catalogue import Catalogue, Exercise, load_catalogue
 from backcoach.domain.figure import FigureSpec, load_figures
+from backcoach.domain.ladders import Ladder, Rung, load_ladders
+from backcoach.domain.learn import Topic, load_topics
 from backcoach.domain.programs import Program, load_programs
 
 
@@ -65,8 +67,6 @@ def program(program_id: str) -> Program:
 
 # The Learn section's topics (see docs/learn.md), kept in one block at the end of the module.
 
-from backcoach.domain.learn import Topic, load_topics  # noqa: E402
-
 
 @cache
 def learn_topics() -> dict[str, Topic]:
@@ -86,8 +86,6 @@ def learn_topic(topic_id: str) -> Topic:
 
 
 # The exercise ladders (see docs/ladders.md), kept in one block at the end of the module.
-
-from backcoach.domain.ladders import Ladder, Rung, load_ladders  # noqa: E402
 
 
 @cache

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backcoach import content
 from backcoach.domain import dosing, ladders, screening
+from backcoach.domain import outcome as psfs
 from backcoach.domain.catalogue import Catalogue, Exercise, Prescription
 from backcoach.domain.history import HistoryError, SessionItem, SessionRecord, export_history, parse_history
 from backcoach.domain.ladders import Ladder
@@ -26,7 +27,7 @@ from backcoach.domain.progress import ProgressSummary, summarise
 from backcoach.domain.screening import Answers, ScreenResult
 from backcoach.settings import Settings, load_settings
 from backcoach.storage.engine import database_url, ensure_current, make_engine
-from backcoach.storage.repository import StoredScreen, StoredSession, UserRepository, local_user_id
+from backcoach.storage.repository import StoredOutcome, StoredScreen, StoredSession, UserRepository, local_user_id
 
 Clock = Callable[[], dt.datetime]
 
@@ -517,8 +518,6 @@ def record_red_flag(coach: Coach, user_id: int) -> ScreenResult:
 # The weekly check of three activities the person chose (see backcoach.domain.outcome and docs/outcome.md).
 
 # Imported here rather than in the block at the top so that this section stays self-contained.
-from backcoach.domain import outcome as psfs  # noqa: E402
-from backcoach.storage.repository import StoredOutcome  # noqa: E402
 
 FUTURE_LEEWAY_DAYS = 1
 """A check may be dated up to a day ahead of the server's calendar: the person's own day may already have begun."""

@@ -132,7 +132,7 @@ def history(ctx: click.Context) -> None:
 
     with coach_for_cli() as (coach, user):
         stored = service.sessions(coach, user)
-    print_rich(history_table(stored, coach.catalogue))
+    print_rich(history_table(stored, coach.catalogue, coach.ladders))
 
 
 @history.command("import")

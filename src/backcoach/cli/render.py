@@ -233,7 +233,9 @@ def screen_view(result: ScreenResult) -> Panel:
     )
 
 
-def history_table(stored: Sequence[StoredSession], catalogue: Catalogue) -> RenderableType:
+def history_table(
+    stored: Sequence[StoredSession], catalogue: Catalogue, ladders: Mapping[str, Ladder] | None = None
+) -> RenderableType:
     if not stored:
         return Text("No sessions yet. Start one with `backcoach start`, or record one with `backcoach log`.")
     table = Table(title="Your sessions", title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
@@ -242,12 +244,11 @@ def history_table(stored: Sequence[StoredSession], catalogue: Catalogue) -> Rend
     table.add_column("pain before → after", justify="center")
     table.add_column("next morning", justify="center")
     table.add_column("exercises")
+    called = {e.id: e.name for e in catalogue}
+    called.update({r.id: r.name for ladder in (ladders or {}).values() for r in ladder.rungs})
     for s in sorted(stored, key=lambda s: (s.record.date, s.id)):
         r = s.record
-        names = ", ".join(
-            (catalogue.get(i.exercise).name if i.exercise in catalogue else i.exercise) + f" ({i.difficulty})"
-            for i in r.items
-        )
+        names = ", ".join(called.get(i.rung or i.exercise, i.exercise) + f" ({i.difficulty})" for i in r.items)
         after = "-" if r.pain_after is None else str(r.pain_after)
         table.add_row(
             str(s.id),

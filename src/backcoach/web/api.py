@@ -10,11 +10,12 @@ import datetime as dt
 from typing import Annotated, Any, Literal, NoReturn
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, create_model
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, create_model, field_validator
 
 from backcoach import accounts, content, service
 from backcoach.domain.catalogue import Prescription
 from backcoach.domain.history import HistoryError, Pain, SessionItem, SessionRecord
+from backcoach.domain.outcome import ACTIVITIES, ActivityScore, OutcomeError, parse_outcome
 from backcoach.domain.planner import PlanInfeasible, PlanInputError, PlanRequest
 from backcoach.domain.screening import AGE_PROMPT, QUESTIONS, SCREEN_VALID_DAYS, AnswersError, Clearance, parse_answers
 from backcoach.domain.vocab import EQUIPMENT, Equipment
@@ -395,9 +396,6 @@ def delete_session(session_id: RowId, caller: ApiCaller, coach: CoachDep) -> Res
 # Outcomes: the weekly check (the Patient-Specific Functional Scale)
 
 # Imported here rather than in the block at the top so that this section stays self-contained.
-from pydantic import Field, field_validator  # noqa: E402
-
-from backcoach.domain.outcome import ACTIVITIES, ActivityScore, OutcomeError, parse_outcome  # noqa: E402
 
 
 class OutcomeIn(BaseModel):
