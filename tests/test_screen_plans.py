@@ -44,6 +44,15 @@ def test_each_exclusion_is_left_out_of_plans_and_said(coach: Coach, key: str, le
         assert plan.to_dict()["excluded"][0].keys() == {"exercise", "name", "reason"}
 
 
+def test_the_dose_of_an_excluded_exercise_says_it_rests(coach: Coach) -> None:
+    user = coach.local_user()
+    screen(coach, user, "worse_bending_backward")
+    decision = service.next_dose(coach, user, coach.catalogue.get("superman"))
+    assert decision.decision == "rest"
+    assert "safety check" in decision.reason
+    assert service.next_dose(coach, user, coach.catalogue.get("bridge")).decision == "start"
+
+
 def test_pregnancy_puts_the_lying_on_the_back_caution_in_the_plan(coach: Coach) -> None:
     user = coach.local_user()
     screen(coach, user, "pregnant_or_recent_birth")

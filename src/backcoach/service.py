@@ -310,8 +310,15 @@ def _decide(coach: Coach, latest: StoredScreen | None, history: DoseHistory) -> 
 
 
 def next_dose(coach: Coach, user_id: int, exercise: Exercise, on: dt.date | None = None) -> dosing.DoseDecision:
+    """The exercise's next dose. One the safety screen leaves out rests, with the screen's reason: plans leave it
+    out, and asking for its dose must not suggest otherwise."""
     latest = ensure_allowed(coach, user_id)
-    return _decide(coach, latest, dose_history(coach, user_id, on))(exercise)
+    decision = _decide(coach, latest, dose_history(coach, user_id, on))(exercise)
+    left_out = next((e for e in (latest.result.exclusions if latest else []) if e.exercise == exercise.id), None)
+    if left_out is not None:
+        reason = f"Left out of your plans by your safety check: {left_out.reason}."
+        return dataclasses.replace(decision, decision="rest", reason=reason)
+    return decision
 
 
 def rung_exercise(coach: Coach, exercise_id: str, rung_id: str | None) -> Exercise:
