@@ -17,7 +17,7 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from backcoach import content
@@ -92,7 +92,7 @@ def simulate_person(number: int) -> Person:
             morning = pain(usual + rng.gauss(0, 0.5) + previous_effect(previous_items, person))
             for exercise_id, a in previous_items:
                 tries = person.attempts[exercise_id]
-                tries[tries.index(a)] = Attempt(**{**a.__dict__, "pain_next_morning": morning})
+                tries[tries.index(a)] = replace(a, pain_next_morning=morning)
         previous_items = []
         if away_from is not None and away_from <= day < away_from + away_for:
             person.away_days += 1
@@ -155,7 +155,7 @@ def simulate_person(number: int) -> Person:
         after = pain((before + worst_during) / 2 + rng.gauss(0, 0.5))
         for exercise_id, a in previous_items:
             tries = person.attempts[exercise_id]
-            tries[tries.index(a)] = Attempt(**{**a.__dict__, "pain_after": after})
+            tries[tries.index(a)] = replace(a, pain_after=after)
         previous_items = [(x, person.attempts[x][-1]) for x, _ in previous_items]
     return person
 

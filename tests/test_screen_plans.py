@@ -167,3 +167,31 @@ def test_start_refuses_without_a_screen_but_plan_previews(run) -> None:
     assert "backcoach screen" in refused.output
     preview = json.loads(run("plan", "--json").output)
     assert any("preview" in c for c in preview["cautions"])
+
+
+def test_hurting_twice_on_a_harder_rung_swaps_to_the_standard_one_and_says_so(coach: Coach) -> None:
+    """Rule 9 from above the standard rung: the easier version is the standard exercise, and the plan still says
+    why the dose changed (the caution must not depend on which rung it lands on)."""
+    import datetime as dt
+
+    from backcoach.domain.history import SessionRecord
+
+    user = coach.local_user()
+    screen(coach, user)
+    held = coach.ladders["bridge"].get("bridge/held").start
+    for day in (1, 2):
+        item = service.session_item(
+            "bridge",
+            rung="bridge/held",
+            prescription=held,
+            completed_reps=held.reps or 1,
+            completed_sets=held.sets or 1,
+            difficulty="right",
+            pain_during=8,
+        )
+        record = SessionRecord(date=dt.date(2026, 11, day), pain_before=2, pain_after=3, items=[item])
+        service.add_session(coach, user, record)
+    decision = service.next_dose(coach, user, coach.catalogue.get("bridge"), dt.date(2026, 11, 3))
+    assert (decision.decision, decision.rung, decision.swapped) == ("regress", "bridge", True)
+    plan = service.make_plan(coach, user, PlanRequest(minutes=30), dt.date(2026, 11, 3))
+    assert any("Bridge went over your pain limit twice in a row" in c for c in plan.cautions)

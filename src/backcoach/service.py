@@ -20,9 +20,16 @@ from backcoach import content
 from backcoach.domain import dosing, ladders, screening
 from backcoach.domain import outcome as psfs
 from backcoach.domain.catalogue import Catalogue, Exercise, Prescription
-from backcoach.domain.history import HistoryError, SessionItem, SessionRecord, export_history, parse_history
+from backcoach.domain.history import (
+    HistoryError,
+    SessionItem,
+    SessionRecord,
+    completed,
+    export_history,
+    parse_history,
+)
 from backcoach.domain.ladders import Ladder
-from backcoach.domain.planner import Dose, Excluded, Plan, PlanRequest, build_plan
+from backcoach.domain.planner import Dose, Excluded, LeftOut, Plan, PlanRequest, build_plan
 from backcoach.domain.progress import ProgressSummary, summarise
 from backcoach.domain.screening import Answers, ScreenResult
 from backcoach.settings import Settings, load_settings
@@ -135,15 +142,7 @@ def _restored(coach: Coach, stored: StoredScreen) -> StoredScreen:
     """A stored screen keeps the level it was given; what its answers leave out is worked out again from them,
     so a change to the catalogue applies at once."""
     answers = screening.stored_answers(stored.answers)
-    result = stored.result
-    restored = ScreenResult(
-        result.clearance,
-        result.reasons,
-        result.advice,
-        screening.exclusions(answers, coach.catalogue),
-        [screening.PREGNANCY_CAUTION] if "pregnant_or_recent_birth" in answers.flags else [],
-    )
-    return dataclasses.replace(stored, result=restored)
+    return dataclasses.replace(stored, result=screening.shaped(stored.result, answers, coach.catalogue))
 
 
 def latest_screen(coach: Coach, user_id: int) -> StoredScreen | None:
@@ -195,16 +194,25 @@ def export(coach: Coach, user_id: int) -> dict[str, Any]:
     return export_history([s.record for s in sessions(coach, user_id)])
 
 
+class ItemError(HistoryError):
+    """A session item that names an unknown exercise, or a rung not on its exercise's ladder."""
+
+    def __init__(self, index: int, field: str, detail: str) -> None:
+        super().__init__(f"field {field!r}: {detail}")
+        self.index = index
+        self.field = field
+        self.detail = detail
+
+
 def check_items(coach: Coach, items: Iterable[SessionItem]) -> None:
     """Every item names a known exercise, and a rung on that exercise's ladder."""
-    for item in items:
+    for index, item in enumerate(items):
         if item.exercise not in coach.catalogue:
-            raise HistoryError(f"field 'exercise': unknown exercise {item.exercise!r}")
+            raise ItemError(index, "exercise", f"unknown exercise {item.exercise!r}")
         ladder = coach.ladders[item.exercise]
         if item.rung is not None and item.rung not in ladder:
-            raise HistoryError(
-                f"field 'rung': {item.rung!r} is not a rung of {item.exercise}; allowed: {', '.join(ladder.ids)}"
-            )
+            allowed = ", ".join(ladder.ids)
+            raise ItemError(index, "rung", f"{item.rung!r} is not a rung of {item.exercise}; allowed: {allowed}")
 
 
 def add_session(coach: Coach, user_id: int, record: SessionRecord) -> StoredSession:
@@ -269,12 +277,11 @@ def dose_history(coach: Coach, user_id: int, on: dt.date | None = None) -> DoseH
     found: dict[str, list[dosing.Attempt]] = {}
     for row in rows:
         prescription = Prescription.model_validate(row["prescription"])
-        reps, sets = prescription.reps or 1, prescription.sets or 1
         found.setdefault(row["exercise"], []).append(
             dosing.Attempt(
                 date=row["date"],
                 prescription=prescription,
-                completed=row["completed_reps"] >= reps and row["completed_sets"] >= sets,
+                completed=completed(prescription, row["completed_reps"], row["completed_sets"]),
                 difficulty=row["difficulty"],
                 pain_during=row["pain_during"],
                 pain_before=row["pain_before"],
@@ -331,11 +338,6 @@ def rung_exercise(coach: Coach, exercise_id: str, rung_id: str | None) -> Exerci
     return ladders.rung_exercise(exercise, ladder.get(rung_id))
 
 
-PLAN_CHANGING = frozenset(
-    {"worse_bending_forward", "worse_bending_backward", "osteoporosis_or_steroids", "pregnant_or_recent_birth"}
-)
-
-
 def screen_cautions(latest: StoredScreen | None, now: dt.datetime) -> list[str]:
     """What a plan must say because of the safety screen: missing or old, start gently, and every answer that
     changed the plan."""
@@ -358,7 +360,7 @@ def screen_cautions(latest: StoredScreen | None, now: dt.datetime) -> list[str]:
         )
         cautions += [r.message for r in result.reasons]
     else:
-        cautions += [r.message for r in result.reasons if r.item in PLAN_CHANGING]
+        cautions += [r.message for r in result.reasons if r.item in screening.PLAN_SHAPING]
     cautions += result.plan_cautions
     if result.exclusions:
         names = ", ".join(e.name for e in result.exclusions)
@@ -383,10 +385,11 @@ def make_plan(coach: Coach, user_id: int, request: PlanRequest, on: dt.date | No
     ]
     for left in resting:
         cautions.append(f"{left.name} is resting for now: {left.reason}.")
-    for e in coach.catalogue:
-        decision = decisions[e.id]
-        if decision.decision == "regress" and decision.rung != e.id and "two sessions in a row" in decision.reason:
-            cautions.append(f"{e.name} went over your pain limit twice in a row: today it is {decision.name}.")
+    cautions += [
+        f"{e.name} went over your pain limit twice in a row: today it is {decisions[e.id].name}."
+        for e in coach.catalogue
+        if decisions[e.id].swapped
+    ]
     cleared = latest is None or latest.result.clearance == "clear"
     if (
         request.level == "beginner"
@@ -407,8 +410,7 @@ def make_plan(coach: Coach, user_id: int, request: PlanRequest, on: dt.date | No
         )
         return Dose(decision.prescription, decision.rung, decision.name, decision.reason if changed else None)
 
-    screened = [Excluded(e.exercise, e.name, e.reason) for e in (latest.result.exclusions if latest else [])]
-    excluded = [*screened, *resting]
+    excluded: list[LeftOut] = [*(latest.result.exclusions if latest else []), *resting]
     return build_plan(coach.catalogue, request, dose_for=dose_for, cautions=cautions, excluded=excluded)
 
 

@@ -144,6 +144,8 @@ class DoseDecision:
     prescription: Prescription
     decision: Decision
     reason: str
+    swapped: bool = False
+    """It hurt twice in a row, so today is its easier version (rule 9): a plan says so."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -257,8 +259,10 @@ def _locate(steps: Sequence[Position], ladder: Ladder, rung_id: str | None, dose
     return best
 
 
-def _decision(exercise: Exercise, position: Position, decision: Decision, reason: str) -> DoseDecision:
-    return DoseDecision(exercise.id, position.rung.id, position.rung.name, position.dose, decision, reason)
+def _decision(
+    exercise: Exercise, position: Position, decision: Decision, reason: str, *, swapped: bool = False
+) -> DoseDecision:
+    return DoseDecision(exercise.id, position.rung.id, position.rung.name, position.dose, decision, reason, swapped)
 
 
 def _days(attempts: Sequence[Attempt]) -> list[tuple[dt.date, list[Attempt]]]:
@@ -352,7 +356,7 @@ def next_dose(
                 f"It went over your pain limit two sessions in a row, so switch to the easier version "
                 f"({easier.name}) at its starting dose. If that hurts too, ask a physical therapist or doctor."
             )
-            return _decision(exercise, steps[to], "regress", reason)
+            return _decision(exercise, steps[to], "regress", reason, swapped=True)
         if away < REST_DAYS:
             reason = (
                 f"It went over your pain limit two sessions in a row, even in its easiest version: leave it out for "

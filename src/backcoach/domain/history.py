@@ -35,11 +35,18 @@ def _iso_date(value: object) -> object:
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 """A calendar day, given as an ISO date string or a date (never a timestamp)."""
+OptionalIsoDate = Annotated[dt.date | None, BeforeValidator(lambda v: None if v is None else _iso_date(v))]
+"""The same, or null."""
 Count = Annotated[StrictInt, Field(ge=0)]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def completed(prescription: Prescription, reps: int, sets: int) -> bool:
+    """Every planned repetition of every planned set was done."""
+    return reps >= (prescription.reps or 1) and sets >= (prescription.sets or 1)
 
 
 class SessionItem(_Strict):
@@ -54,10 +61,7 @@ class SessionItem(_Strict):
 
     @property
     def completed(self) -> bool:
-        """Every planned repetition of every planned set was done."""
-        reps = self.prescription.reps or 1
-        sets = self.prescription.sets or 1
-        return self.completed_reps >= reps and self.completed_sets >= sets
+        return completed(self.prescription, self.completed_reps, self.completed_sets)
 
 
 class SessionRecord(_Strict):

@@ -19,6 +19,7 @@ that load the spine in a direction that hurts (see `exclusions`). The wording is
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -469,6 +470,18 @@ PREGNANCY_CAUTION = (
     "first three months."
 )
 
+PLAN_SHAPING = frozenset(
+    {"worse_bending_forward", "worse_bending_backward", "osteoporosis_or_steroids", "pregnant_or_recent_birth"}
+)
+"""The answers that change what a plan holds or says (see `shaped`), whatever the level."""
+
+
+def shaped(result: ScreenResult, answers: Answers, exercises: Iterable[Exercise]) -> ScreenResult:
+    """`result` with what `answers` leave out of plans and the cautions they add to them. A new screen, a
+    clinician's clearance (from the answers it follows) and a stored screen (read again) all go through here."""
+    cautions = [PREGNANCY_CAUTION] if "pregnant_or_recent_birth" in answers.flags else []
+    return dataclasses.replace(result, exclusions=exclusions(answers, exercises), plan_cautions=cautions)
+
 
 def evaluate(answers: Answers, exercises: Iterable[Exercise] = ()) -> ScreenResult:
     """The most serious level that applies, a reason for every yes (most serious first), what to do, and the
@@ -487,14 +500,8 @@ def evaluate(answers: Answers, exercises: Iterable[Exercise] = ()) -> ScreenResu
     order = {key: i for i, key in enumerate(QUESTION_KEYS)}
     ranked = sorted(levels.items(), key=lambda kv: (-rank(kv[1][0]), order[kv[0]]))
     clearance: Clearance = max((level for level, _ in levels.values()), key=rank, default="clear")
-    cautions = [PREGNANCY_CAUTION] if "pregnant_or_recent_birth" in answers.flags else []
-    return ScreenResult(
-        clearance,
-        [Reason(key, message) for key, (_, message) in ranked],
-        f"{ADVICE[clearance]} {NOT_ADVICE}",
-        exclusions(answers, exercises),
-        cautions,
-    )
+    reasons = [Reason(key, message) for key, (_, message) in ranked]
+    return shaped(ScreenResult(clearance, reasons, f"{ADVICE[clearance]} {NOT_ADVICE}"), answers, exercises)
 
 
 def expired(taken_at: dt.datetime, now: dt.datetime) -> bool:
@@ -508,14 +515,12 @@ def clinician_clearance(note: str, earlier: Answers | None = None, exercises: It
     note = " ".join(note.split())
     if not note:
         raise AnswersError("cleared-by-clinician", "say briefly what the clinician said (it is kept with the record)")
-    earlier = earlier or Answers()
-    return ScreenResult(
+    cleared = ScreenResult(
         "check-first",
         [Reason("cleared_by_clinician", f"Cleared to exercise by a clinician: {note}. Start gently.")],
         f"{ADVICE['check-first']} {NOT_ADVICE}",
-        exclusions(earlier, exercises),
-        [PREGNANCY_CAUTION] if "pregnant_or_recent_birth" in earlier.flags else [],
     )
+    return shaped(cleared, earlier or Answers(), exercises)
 
 
 PRE_SESSION_QUESTION = (

@@ -10,11 +10,11 @@ import datetime as dt
 from typing import Annotated, Any, Literal, NoReturn
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, create_model
 
 from backcoach import accounts, content, service
 from backcoach.domain.catalogue import Prescription
-from backcoach.domain.history import HistoryError, Pain, SessionItem, SessionRecord
+from backcoach.domain.history import HistoryError, OptionalIsoDate, Pain, SessionItem, SessionRecord
 from backcoach.domain.outcome import ACTIVITIES, ActivityScore, OutcomeError, parse_outcome
 from backcoach.domain.planner import PlanInfeasible, PlanInputError, PlanRequest
 from backcoach.domain.screening import AGE_PROMPT, QUESTIONS, SCREEN_VALID_DAYS, AnswersError, Clearance, parse_answers
@@ -331,23 +331,16 @@ def _session_out(stored: StoredSession) -> dict[str, Any]:
     return {"id": stored.id, **stored.record.to_dict()}
 
 
-def _check_exercises(record: SessionRecord) -> None:
-    """Every item names a known exercise and, when it gives one, a rung of that exercise's ladder."""
-    ladders = content.ladders()
-    for index, item in enumerate(record.items):
-        if item.exercise not in content.catalogue():
-            unprocessable(["body", "items", index, "exercise"], f"unknown exercise {item.exercise!r}")
-        rungs = ladders[item.exercise]
-        if item.rung is not None and item.rung not in rungs:
-            allowed = ", ".join(rungs.ids)
-            unprocessable(["body", "items", index, "rung"], f"{item.rung!r} is not a rung of it; allowed: {allowed}")
+def _bad_item(exc: service.ItemError) -> NoReturn:
+    unprocessable(["body", "items", exc.index, exc.field], exc.detail)
 
 
 @router.post("/sessions", status_code=201, response_model=Created, tags=["sessions"], responses=AUTH)
 def create_session(caller: ApiCaller, coach: CoachDep, body: SessionRecord) -> Created:
-    _check_exercises(body)
     try:
         return Created(id=service.add_session(coach, caller.user_id, body).id)
+    except service.ItemError as exc:
+        _bad_item(exc)
     except HistoryError as exc:
         unprocessable(["body"], str(exc))
 
@@ -379,7 +372,10 @@ def patch_session(session_id: RowId, caller: ApiCaller, coach: CoachDep, body: S
             record = SessionRecord.model_validate(merged)
         except ValueError as exc:
             unprocessable(["body"], str(exc))
-        _check_exercises(record)
+        try:
+            service.check_items(coach, record.items)
+        except service.ItemError as exc:
+            _bad_item(exc)
         updated = repo.replace_session(session_id, record)
         assert updated is not None
     return _session_out(updated)
@@ -395,23 +391,13 @@ def delete_session(session_id: RowId, caller: ApiCaller, coach: CoachDep) -> Res
 
 # Outcomes: the weekly check (the Patient-Specific Functional Scale)
 
-# Imported here rather than in the block at the top so that this section stays self-contained.
-
 
 class OutcomeIn(BaseModel):
     """One weekly check: three activities the person chose, each scored 0 (unable) to 10 (as before)."""
 
     model_config = ConfigDict(extra="forbid")
-    date: dt.date | None = Field(default=None, description="ISO date; default: today")
+    date: OptionalIsoDate = Field(default=None, description="ISO date; default: today")
     activities: Annotated[list[ActivityScore], Field(min_length=ACTIVITIES, max_length=ACTIVITIES)]
-
-    @field_validator("date", mode="before")
-    @classmethod
-    def _iso_date(cls, value: object) -> object:
-        # A JSON number would otherwise be read as a Unix timestamp.
-        if value is None or isinstance(value, str):
-            return value
-        raise ValueError(f"must be an ISO date such as 2026-11-21, not {value!r}")
 
 
 class OutcomeOut(BaseModel):
