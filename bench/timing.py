@@ -18,11 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from backcoach.app.runtime import create_runtime
 from backcoach.cli.player import Player, PlayerOptions
 from backcoach.domain.catalogue import Prescription
 from backcoach.domain.runner import Event, SessionEnded, StepStarted
 from backcoach.domain.timeline import resolve
-from backcoach.service import create_coach
 from backcoach.settings import Settings
 from bench.common import RESULTS
 
@@ -43,10 +43,10 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def step_boundaries(home: Path) -> dict[str, float]:
-    coach = create_coach(Settings(home=home))
-    items = [(coach.catalogue.get(e), resolve(p)) for e, p in SESSION]
+    runtime = create_runtime(Settings(home=home))
+    items = [(runtime.catalogue.get(e), resolve(p)) for e, p in SESSION]
     options = PlayerOptions(auto=True, speed=1.0, pain_before=2, pain_after=2)
-    player = Player(coach, coach.local_user(), items, options, out=io.StringIO())
+    player = Player(runtime, runtime.local_user(), items, options, out=io.StringIO())
     errors: list[float] = []
     end: dict[str, float] = {}
 
@@ -62,7 +62,7 @@ def step_boundaries(home: Path) -> dict[str, float]:
     started = time.monotonic()
     player.run()
     wall = time.monotonic() - started
-    coach.dispose()
+    runtime.dispose()
     ms = [e * 1000 for e in errors]
     return {
         "planned_s": player.runner.total_s,

@@ -19,8 +19,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-from backcoach.accounts import hash_token
-from backcoach.service import create_coach
+from backcoach.app.accounts import hash_token
+from backcoach.app.runtime import create_runtime
 from backcoach.settings import Settings
 from bench.common import save
 
@@ -76,9 +76,9 @@ end
 
 def seed(url: str, home: Path) -> None:
     """Schema, then users, sessions and items in bulk, plus one API token and one browser session for the load."""
-    coach = create_coach(Settings(home=home, database_url=None if url.startswith("sqlite") else url))
-    coach.dispose()
-    engine = coach.engine
+    runtime = create_runtime(Settings(home=home, database_url=None if url.startswith("sqlite") else url))
+    runtime.dispose()
+    engine = runtime.engine
     now = dt.datetime(2026, 11, 21, 8, 0, tzinfo=dt.UTC)
     per_user = max(1, SESSIONS // USERS)
     # One shared hash: hashing 10,000 distinct passwords with argon2 would take minutes and measures nothing here.
@@ -144,10 +144,10 @@ def seed(url: str, home: Path) -> None:
 
 
 def count_sessions(url: str, home: Path) -> int:
-    coach = create_coach(Settings(home=home, database_url=None if url.startswith("sqlite") else url), migrate=False)
-    with coach.engine.connect() as conn:
+    runtime = create_runtime(Settings(home=home, database_url=None if url.startswith("sqlite") else url), migrate=False)
+    with runtime.engine.connect() as conn:
         n = int(conn.execute(text("SELECT count(*) FROM sessions")).scalar() or 0)
-    coach.dispose()
+    runtime.dispose()
     return n
 
 

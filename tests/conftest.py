@@ -13,10 +13,10 @@ from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from backcoach.app.runtime import Runtime, create_runtime
 from backcoach.cli.main import cli
 from backcoach.domain.catalogue import Catalogue, load_catalogue
 from backcoach.domain.programs import Program, load_programs
-from backcoach.service import Coach, create_coach
 from backcoach.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,8 +89,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def coach(database_url: str, tmp_path: Path, clock: Clock) -> Iterator[Coach]:
-    app = create_coach(Settings(home=tmp_path / "home", database_url=database_url), clock=clock)
+def runtime(database_url: str, tmp_path: Path, clock: Clock) -> Iterator[Runtime]:
+    app = create_runtime(Settings(home=tmp_path / "home", database_url=database_url), clock=clock)
     yield app
     app.dispose()
 

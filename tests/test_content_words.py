@@ -14,11 +14,11 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from rich.console import Console
 
+from backcoach.app.runtime import create_runtime
 from backcoach.cli.render import exercise_card, program_card, program_table
 from backcoach.domain.catalogue import Catalogue
 from backcoach.domain.programs import Program
 from backcoach.render.handout import handout_pdf
-from backcoach.service import create_coach
 from backcoach.settings import Settings
 from backcoach.web.app import create_app
 from tests.conftest import ROOT
@@ -179,10 +179,10 @@ def test_no_handout_names_an_article_file(catalogue: Catalogue, programs: dict[s
 
 @pytest.fixture
 def web(tmp_path: Path) -> Iterator[TestClient]:
-    coach = create_coach(Settings(home=tmp_path / "home", database_url=f"sqlite:///{tmp_path / 'web.db'}"))
-    with TestClient(create_app(coach=coach)) as client:
+    runtime = create_runtime(Settings(home=tmp_path / "home", database_url=f"sqlite:///{tmp_path / 'web.db'}"))
+    with TestClient(create_app(runtime=runtime)) as client:
         yield client
-    coach.dispose()
+    runtime.dispose()
 
 
 def test_no_web_page_names_an_article_file_or_a_level_code(

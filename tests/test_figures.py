@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from backcoach import content
 from backcoach.domain.catalogue import Catalogue
-from backcoach.domain.figure import (
+from backcoach.render import kinematics
+from backcoach.render.figures import WIDTH, X0, Y0, View, figure_of, svg
+from backcoach.render.kinematics import (
     BONES,
     HEAD_RADIUS,
     LENGTHS,
@@ -27,7 +28,6 @@ from backcoach.domain.figure import (
     place,
     sample_segment_points,
 )
-from backcoach.render.figures import WIDTH, X0, Y0, View, figure_of, svg
 
 SPECS = load_figures()
 IDS = sorted(SPECS)
@@ -268,5 +268,5 @@ def test_the_exercise_card_links_its_figure(run, home: Path) -> None:
 
 
 def test_content_figures_match_the_package_loader() -> None:
-    assert content.figures().keys() == SPECS.keys()
+    assert kinematics.figures().keys() == SPECS.keys()
     assert Y0 < 0

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from sqlalchemy import inspect, text
 
-from backcoach import service
+from backcoach.app import history, outcomes
+from backcoach.app.runtime import Runtime, create_runtime
 from backcoach.domain.outcome import (
     MDC_ACTIVITY,
     MDC_AVERAGE,
@@ -25,7 +26,6 @@ from backcoach.domain.outcome import (
     parse_outcome,
     summarise,
 )
-from backcoach.service import Coach, create_coach
 from backcoach.settings import Settings
 from backcoach.storage.engine import HEAD, current_revision, make_engine, upgrade
 from backcoach.storage.models import User
@@ -259,21 +259,21 @@ def test_every_valid_check_round_trips(names: list[str], points: tuple[int, int,
 # Storage, on SQLite and PostgreSQL
 
 
-def other_user(coach: Coach, clock: Clock) -> int:
-    with coach.sessions.begin() as session:
+def other_user(runtime: Runtime, clock: Clock) -> int:
+    with runtime.transactions.begin() as session:
         row = User(email="bob@example.org", created_at=clock())
         session.add(row)
         session.flush()
         return row.id
 
 
-def test_checks_round_trip_through_the_store_oldest_first(coach: Coach, clock: Clock) -> None:
-    user = coach.local_user()
+def test_checks_round_trip_through_the_store_oldest_first(runtime: Runtime, clock: Clock) -> None:
+    user = runtime.local_user()
     later, earlier = record("2026-11-08", 5, 6, 7), record("2026-11-01", 1, 2, 3)
     same_day = record("2026-11-08", 9, 9, 9)
-    with coach.unit(user) as repo:
+    with runtime.unit(user) as repo:
         ids = [repo.add_outcome(r, clock()).id for r in (later, earlier, same_day)]
-    with coach.unit(user) as repo:
+    with runtime.unit(user) as repo:
         stored = repo.outcomes()
         latest = repo.latest_outcome()
     assert [s.id for s in stored] == [ids[1], ids[0], ids[2]]
@@ -283,60 +283,62 @@ def test_checks_round_trip_through_the_store_oldest_first(coach: Coach, clock: C
     assert stored[0].to_dict() == {"id": ids[1], **earlier.to_dict(), "average": 2.0}
 
 
-def test_a_repository_sees_only_its_own_users_checks(coach: Coach, clock: Clock) -> None:
-    alice = coach.local_user()
-    bob = other_user(coach, clock)
-    with coach.unit(alice) as repo:
+def test_a_repository_sees_only_its_own_users_checks(runtime: Runtime, clock: Clock) -> None:
+    alice = runtime.local_user()
+    bob = other_user(runtime, clock)
+    with runtime.unit(alice) as repo:
         repo.add_outcome(record("2026-11-01", 1, 2, 3), clock())
-    with coach.sessions.begin() as session:
+    with runtime.transactions.begin() as session:
         theirs = UserRepository(session, bob)
         assert theirs.outcomes() == []
         assert theirs.latest_outcome() is None
-    assert service.outcome_due(coach, bob)
-    assert len(service.outcomes(coach, alice)) == 1
+    assert outcomes.outcome_due(runtime, bob)
+    assert len(outcomes.outcomes(runtime, alice)) == 1
 
 
-def test_deleting_a_user_deletes_their_checks(coach: Coach, clock: Clock) -> None:
-    user = coach.local_user()
-    with coach.unit(user) as repo:
+def test_deleting_a_user_deletes_their_checks(runtime: Runtime, clock: Clock) -> None:
+    user = runtime.local_user()
+    with runtime.unit(user) as repo:
         repo.add_outcome(record("2026-11-01", 1, 2, 3), clock())
-    with coach.sessions.begin() as session:
+    with runtime.transactions.begin() as session:
         session.delete(session.get(User, user))
-    with coach.engine.connect() as conn:
+    with runtime.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM outcomes")).scalar() == 0
 
 
-def test_recording_tells_which_activities_start_again(coach: Coach) -> None:
-    user = coach.local_user()
-    first = service.record_outcome(coach, user, record("2026-11-14", 1, 2, 3))
+def test_recording_tells_which_activities_start_again(runtime: Runtime) -> None:
+    user = runtime.local_user()
+    first = outcomes.record_outcome(runtime, user, record("2026-11-14", 1, 2, 3))
     assert first.restarted == []
-    again = service.record_outcome(coach, user, record("2026-11-21", 1, 2, 3, names=(SOCKS, "walking the dog", "abc")))
+    again = outcomes.record_outcome(
+        runtime, user, record("2026-11-21", 1, 2, 3, names=(SOCKS, "walking the dog", "abc"))
+    )
     assert again.restarted == ["walking the dog", "abc"]
 
 
-def test_due_follows_the_persons_own_calendar(coach: Coach, clock: Clock) -> None:
-    user = coach.local_user()
-    assert service.outcome_due(coach, user)
-    service.record_outcome(coach, user, parse_outcome({**check("2026-01-01", 3, 3, 3), "date": coach.today()}))
-    assert not service.outcome_due(coach, user)
+def test_due_follows_the_persons_own_calendar(runtime: Runtime, clock: Clock) -> None:
+    user = runtime.local_user()
+    assert outcomes.outcome_due(runtime, user)
+    outcomes.record_outcome(runtime, user, parse_outcome({**check("2026-01-01", 3, 3, 3), "date": runtime.today()}))
+    assert not outcomes.outcome_due(runtime, user)
     clock.advance(days=6)
-    assert not service.outcome_due(coach, user)
+    assert not outcomes.outcome_due(runtime, user)
     clock.advance(days=1)
-    assert service.outcome_due(coach, user)
-    report = service.outcome_report(coach, user)
+    assert outcomes.outcome_due(runtime, user)
+    report = outcomes.outcome_report(runtime, user)
     assert report["due"] is True
     assert len(report["outcomes"]) == 1
 
 
-def test_a_check_dated_in_the_future_is_refused(coach: Coach) -> None:
-    user = coach.local_user()
-    tomorrow = coach.today() + dt.timedelta(days=1)
-    service.record_outcome(coach, user, parse_outcome({**check("2026-01-01", 3, 3, 3), "date": tomorrow}))
+def test_a_check_dated_in_the_future_is_refused(runtime: Runtime) -> None:
+    user = runtime.local_user()
+    tomorrow = runtime.today() + dt.timedelta(days=1)
+    outcomes.record_outcome(runtime, user, parse_outcome({**check("2026-01-01", 3, 3, 3), "date": tomorrow}))
     later = parse_outcome({**check("2026-01-01", 3, 3, 3), "date": tomorrow + dt.timedelta(days=1)})
     with pytest.raises(OutcomeError) as caught:
-        service.record_outcome(coach, user, later)
+        outcomes.record_outcome(runtime, user, later)
     assert caught.value.loc == ("date",)
-    assert len(service.outcomes(coach, user)) == 1
+    assert len(outcomes.outcomes(runtime, user)) == 1
 
 
 def test_an_old_database_upgrades_with_its_data_and_gains_the_checks(
@@ -357,14 +359,14 @@ def test_an_old_database_upgrades_with_its_data_and_gains_the_checks(
     assert "outcomes" not in inspect(engine).get_table_names()
     engine.dispose()
 
-    coach = create_coach(Settings(home=tmp_path / "home", database_url=database_url), clock=clock)
+    runtime = create_runtime(Settings(home=tmp_path / "home", database_url=database_url), clock=clock)
     try:
-        assert current_revision(coach.engine) == HEAD
-        user = coach.local_user()
+        assert current_revision(runtime.engine) == HEAD
+        user = runtime.local_user()
         assert user == 1
-        assert [s.record.pain_before for s in service.sessions(coach, user)] == [3]
-        assert service.outcome_due(coach, user)
-        service.record_outcome(coach, user, record("2026-11-21", 4, 5, 6))
-        assert [s.record.total for s in service.outcomes(coach, user)] == [15]
+        assert [s.record.pain_before for s in history.sessions(runtime, user)] == [3]
+        assert outcomes.outcome_due(runtime, user)
+        outcomes.record_outcome(runtime, user, record("2026-11-21", 4, 5, 6))
+        assert [s.record.total for s in outcomes.outcomes(runtime, user)] == [15]
     finally:
-        coach.dispose()
+        runtime.dispose()

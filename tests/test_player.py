@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from backcoach.app.runtime import Runtime
 from backcoach.cli.player import Player, PlayerOptions, big_number
 from backcoach.domain.planner import PlanRequest, build_plan
-from backcoach.service import Coach
 
 pytestmark = pytest.mark.usefixtures("db_home", "screened")
 
@@ -160,10 +160,10 @@ def test_ctrl_c_saves_the_session_as_partly_done(run, tmp_path: Path) -> None:
     assert len(session["items"]) >= 1
 
 
-def test_every_frame_of_a_session_fits_an_80_by_24_terminal(coach: Coach, catalogue) -> None:
+def test_every_frame_of_a_session_fits_an_80_by_24_terminal(runtime: Runtime, catalogue) -> None:
     plan = build_plan(catalogue, PlanRequest(minutes=20, equipment=frozenset({"chair", "wall"})))
     items = [(catalogue.get(i.exercise), i.prescription) for i in plan.items]
-    player = Player(coach, coach.local_user(), items, PlayerOptions())
+    player = Player(runtime, runtime.local_user(), items, PlayerOptions())
     player.runner.start(0.0)
     console = Console(width=80, height=24, force_terminal=True, color_system=None)
     seen = set()

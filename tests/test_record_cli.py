@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backcoach import service
+from backcoach.app import history
+from backcoach.app.runtime import Runtime
 from backcoach.domain.history import HistoryError
-from backcoach.service import Coach
 
 pytestmark = pytest.mark.usefixtures("db_home")
 
@@ -120,17 +120,17 @@ def test_a_file_that_is_not_json_is_refused(run_process, tmp_path: Path) -> None
     field=st.sampled_from(["pain_before", "pain_after", "date", "items"]),
     value=st.one_of(st.none(), st.integers(-5, 20), st.text(max_size=5), st.booleans()),
 )
-def test_import_is_all_or_nothing(coach: Coach, field: str, value: Any) -> None:
-    user = coach.local_user()
-    before = len(service.sessions(coach, user))
+def test_import_is_all_or_nothing(runtime: Runtime, field: str, value: Any) -> None:
+    user = runtime.local_user()
+    before = len(history.sessions(runtime, user))
     sessions = [session("2026-11-01"), session("2026-11-02")]
     sessions[1][field] = value
     try:
-        count = service.import_history(coach, user, {"version": 1, "sessions": sessions})
+        count = history.import_history(runtime, user, {"version": 1, "sessions": sessions})
     except HistoryError:
-        assert len(service.sessions(coach, user)) == before
+        assert len(history.sessions(runtime, user)) == before
     else:
-        assert len(service.sessions(coach, user)) == before + count == before + 2
+        assert len(history.sessions(runtime, user)) == before + count == before + 2
 
 
 def test_screen_asks_plain_questions(run) -> None:
@@ -322,5 +322,5 @@ def test_dose_of_an_unknown_exercise_exits_2(run_process) -> None:
 def test_db_upgrade_reports_the_revision(run) -> None:
     first = run("db", "upgrade")
     assert first.exit_code == 0
-    assert "revision 0004" in first.output
+    assert "revision 0005" in first.output
     assert "up to date" in run("db", "upgrade").output

@@ -9,13 +9,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
+from backcoach.app.runtime import Runtime
 from backcoach.domain.history import SessionRecord
 from backcoach.domain.screening import Answers, evaluate
-from backcoach.service import Coach
 from backcoach.settings import Settings, load_settings
 from backcoach.storage.engine import HEAD, MIGRATIONS, current_revision, database_url, make_engine, upgrade
 from backcoach.storage.models import Base, User
-from backcoach.storage.repository import UserRepository, local_user_id
+from backcoach.storage.repository import AccountRepository, UserRepository
 from tests.conftest import Clock
 
 RECORD = SessionRecord.model_validate(
@@ -37,8 +37,8 @@ RECORD = SessionRecord.model_validate(
 )
 
 
-def test_the_migrations_and_the_models_agree(coach: Coach) -> None:
-    with coach.engine.connect() as conn:
+def test_the_migrations_and_the_models_agree(runtime: Runtime) -> None:
+    with runtime.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
     assert diff == []
 
@@ -49,11 +49,11 @@ def test_head_matches_the_newest_migration() -> None:
     assert ScriptDirectory.from_config(config).get_current_head() == HEAD
 
 
-def test_upgrading_twice_changes_nothing(coach: Coach) -> None:
-    assert current_revision(coach.engine) == HEAD
-    upgrade(coach.engine)
-    assert current_revision(coach.engine) == HEAD
-    assert {"users", "screenings", "sessions", "session_items"} <= set(inspect(coach.engine).get_table_names())
+def test_upgrading_twice_changes_nothing(runtime: Runtime) -> None:
+    assert current_revision(runtime.engine) == HEAD
+    upgrade(runtime.engine)
+    assert current_revision(runtime.engine) == HEAD
+    assert {"users", "screenings", "sessions", "session_items"} <= set(inspect(runtime.engine).get_table_names())
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
@@ -77,18 +77,18 @@ def test_without_backcoach_home_the_platform_data_directory_is_used() -> None:
     assert settings.home.name == "backcoach"
 
 
-def test_the_local_user_is_created_once(coach: Coach) -> None:
-    first = coach.local_user()
-    assert coach.local_user() == first
-    with coach.sessions.begin() as session:
+def test_the_local_user_is_created_once(runtime: Runtime) -> None:
+    first = runtime.local_user()
+    assert runtime.local_user() == first
+    with runtime.transactions.begin() as session:
         assert session.query(User).count() == 1
 
 
-def test_times_come_back_in_utc(coach: Coach, clock: Clock) -> None:
-    user = coach.local_user()
-    with coach.unit(user) as repo:
+def test_times_come_back_in_utc(runtime: Runtime, clock: Clock) -> None:
+    user = runtime.local_user()
+    with runtime.unit(user) as repo:
         stored = repo.add_screening(evaluate(Answers()), {}, clock())
-    with coach.unit(user) as repo:
+    with runtime.unit(user) as repo:
         latest = repo.latest_screening()
     assert latest is not None
     assert latest.id == stored.id
@@ -96,17 +96,17 @@ def test_times_come_back_in_utc(coach: Coach, clock: Clock) -> None:
     assert latest.taken_at.tzinfo is not None
 
 
-def test_a_repository_sees_only_its_own_users_rows(coach: Coach, clock: Clock) -> None:
-    with coach.sessions.begin() as session:
-        alice = local_user_id(session, clock())
+def test_a_repository_sees_only_its_own_users_rows(runtime: Runtime, clock: Clock) -> None:
+    with runtime.transactions.begin() as session:
+        alice = AccountRepository(session).local_user_id(clock())
         bob_row = User(email="bob@example.org", created_at=clock())
         session.add(bob_row)
         session.flush()
         bob = bob_row.id
-    with coach.unit(alice) as repo:
+    with runtime.unit(alice) as repo:
         mine = repo.add_session(RECORD, clock())
         repo.add_screening(evaluate(Answers(frozenset({"saddle_numbness"}))), {}, clock())
-    with coach.sessions.begin() as session:
+    with runtime.transactions.begin() as session:
         other = UserRepository(session, bob)
         assert other.sessions() == []
         assert other.get_session(mine.id) is None
@@ -115,26 +115,26 @@ def test_a_repository_sees_only_its_own_users_rows(coach: Coach, clock: Clock) -
         assert other.replace_session(mine.id, RECORD) is None
         assert other.add_item(mine.id, RECORD.items[0]) is None
         assert other.latest_session_id() is None
-    with coach.unit(alice) as repo:
+    with runtime.unit(alice) as repo:
         assert [s.id for s in repo.sessions()] == [mine.id]
 
 
-def test_deleting_a_user_deletes_everything_of_theirs(coach: Coach, clock: Clock) -> None:
-    user = coach.local_user()
-    with coach.unit(user) as repo:
+def test_deleting_a_user_deletes_everything_of_theirs(runtime: Runtime, clock: Clock) -> None:
+    user = runtime.local_user()
+    with runtime.unit(user) as repo:
         repo.add_session(RECORD, clock())
-    with coach.sessions.begin() as session:
+    with runtime.transactions.begin() as session:
         session.delete(session.get(User, user))
-    with coach.engine.connect() as conn:
+    with runtime.engine.connect() as conn:
         for table in ("sessions", "session_items"):
             assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
 
 
-def test_a_session_round_trips_through_the_store(coach: Coach, clock: Clock) -> None:
-    user = coach.local_user()
-    with coach.unit(user) as repo:
+def test_a_session_round_trips_through_the_store(runtime: Runtime, clock: Clock) -> None:
+    user = runtime.local_user()
+    with runtime.unit(user) as repo:
         stored = repo.add_session(RECORD, clock())
-    with coach.unit(user) as repo:
+    with runtime.unit(user) as repo:
         again = repo.get_session(stored.id)
     assert again is not None
     assert again.record == RECORD
@@ -142,15 +142,15 @@ def test_a_session_round_trips_through_the_store(coach: Coach, clock: Clock) -> 
     assert again.record.date == dt.date(2026, 11, 20)
 
 
-def test_recent_attempts_give_the_dose_rules_what_the_whole_history_would(coach: Coach, clock: Clock) -> None:
+def test_recent_attempts_give_the_dose_rules_what_the_whole_history_would(runtime: Runtime, clock: Clock) -> None:
     """A plan reads only each exercise's last two attempts and the last two weeks; nothing else may differ."""
-    from backcoach import service
+    from backcoach.app import history, plans
     from backcoach.domain.dosing import attempts_by_exercise
 
-    user = coach.local_user()
+    user = runtime.local_user()
     today = clock().astimezone().date()
     exercises = ["bridge", "superman", "cat-stretch"]
-    with coach.unit(user) as repo:
+    with runtime.unit(user) as repo:
         for day in range(40, -1, -3):
             items = [
                 {
@@ -167,8 +167,8 @@ def test_recent_attempts_give_the_dose_rules_what_the_whole_history_would(coach:
                 {"date": today - dt.timedelta(days=day), "pain_before": 3, "pain_after": 2, "items": items}
             )
             repo.add_session(record, clock())
-    full = attempts_by_exercise(service.records(coach, user))
-    recent = service.attempts(coach, user)
+    full = attempts_by_exercise(history.records(runtime, user))
+    recent = plans.attempts(runtime, user)
     since = today - dt.timedelta(days=14)
     assert set(recent) == set(full)
     for exercise, tries in full.items():

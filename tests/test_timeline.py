@@ -95,19 +95,19 @@ def test_the_pelvic_tilt_holds_twice_in_every_repetition(catalogue: Catalogue) -
 
 
 def test_the_pelvic_tilt_figure_holds_both_positions() -> None:
-    from backcoach import content
+    from backcoach.render import kinematics
 
-    cycle = content.figures()["pelvic-tilt"].cycle
+    cycle = kinematics.figures()["pelvic-tilt"].cycle
     assert [e.pose for e in cycle if e.hold] == ["arch", "flat"]
 
 
 def test_no_other_exercise_holds_two_positions_without_saying_so(catalogue: Catalogue) -> None:
     """The audit: an exercise whose figure holds several positions in one cycle must time a hold for each: one per
     position held (`holds_per_rep`), times two when the sides alternate within a repetition."""
-    from backcoach import content
+    from backcoach.render import kinematics
 
     for e in catalogue:
-        held = {entry.pose for entry in content.figures()[e.id].cycle if entry.hold}
+        held = {entry.pose for entry in kinematics.figures()[e.id].cycle if entry.hold}
         if len(held) > 1:
             turns = 2 if e.prescription.alternating else 1
             assert len(held) == (e.prescription.holds_per_rep or 1) * turns, e.id

@@ -6,7 +6,6 @@ import difflib
 from functools import cache
 
 from backcoach.domain.catalogue import Catalogue, Exercise, load_catalogue
-from backcoach.domain.figure import FigureSpec, load_figures
 from backcoach.domain.ladders import Ladder, Rung, load_ladders
 from backcoach.domain.learn import Topic, load_topics
 from backcoach.domain.programs import Program, load_programs
@@ -20,11 +19,6 @@ def catalogue() -> Catalogue:
 @cache
 def programs() -> dict[str, Program]:
     return load_programs(catalogue())
-
-
-@cache
-def figures() -> dict[str, FigureSpec]:
-    return load_figures()
 
 
 class UnknownId(LookupError):

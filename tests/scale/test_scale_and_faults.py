@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from backcoach.app.runtime import create_runtime
 from backcoach.domain.history import SessionRecord
-from backcoach.service import create_coach
 from backcoach.settings import Settings
 from backcoach.storage.engine import HEAD, current_revision, make_engine, upgrade
 from tests.conftest import Clock
@@ -205,14 +205,14 @@ def test_the_app_starts_on_a_database_from_an_older_migration(database_url: str,
         assert "preferences" not in [c["name"] for c in conn.dialect.get_columns(conn, "users")]
     engine.dispose()
 
-    coach = create_coach(Settings(home=tmp_path / "home", database_url=database_url), clock=clock)
+    runtime = create_runtime(Settings(home=tmp_path / "home", database_url=database_url), clock=clock)
     try:
-        assert current_revision(coach.engine) == HEAD
-        with coach.unit(coach.local_user()) as repo:
+        assert current_revision(runtime.engine) == HEAD
+        with runtime.unit(runtime.local_user()) as repo:
             [stored] = repo.sessions()
         assert stored.record == record
-        with coach.engine.connect() as conn:
+        with runtime.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM auth_tokens")).scalar() == 0
             assert conn.execute(text("SELECT count(*) FROM outcomes")).scalar() == 0
     finally:
-        coach.dispose()
+        runtime.dispose()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from backcoach.service import create_coach
+from backcoach.app.runtime import create_runtime
 from backcoach.settings import Settings
 from backcoach.web.app import create_app
 from tests.conftest import Clock
@@ -18,10 +18,10 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path, clock: Clock) -> Iterator[Any]:
-    coach = create_coach(Settings(home=tmp_path / "home", database_url=database_url), clock=clock)
-    application = create_app(coach=coach)
+    runtime = create_runtime(Settings(home=tmp_path / "home", database_url=database_url), clock=clock)
+    application = create_app(runtime=runtime)
     yield application
-    coach.dispose()
+    runtime.dispose()
 
 
 @pytest.fixture

@@ -105,7 +105,7 @@ def test_today_shows_the_topic_of_the_day_and_rotates_daily(app: Any, clock: Clo
     topics = list(content.learn_topics().values())
     seen = []
     for _ in range(2):
-        expected = topic_of_the_day(topics, app.state.coach.today())
+        expected = topic_of_the_day(topics, app.state.runtime.today())
         page = user.get("/today")
         assert page.status_code == 200
         text = _text(page.text)

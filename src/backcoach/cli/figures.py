@@ -19,10 +19,11 @@ def write_atomically(path: Path, text: str) -> None:
 def figure_file(exercise_id: str, home: Path) -> Path:
     """The exercise's animated figure under BACKCOACH_HOME/figures, written when missing or out of date."""
     from backcoach import content
+    from backcoach.render import kinematics
     from backcoach.render.figures import svg
 
     path = home / "figures" / f"{exercise_id}.svg"
-    text = svg(content.exercise(exercise_id), content.figures()[exercise_id])
+    text = svg(content.exercise(exercise_id), kinematics.figures()[exercise_id])
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         write_atomically(path, text)
     return path
@@ -43,6 +44,7 @@ def illustrate(
 ) -> None:
     """Draw an exercise as an animated SVG figure (or a still with --frame)."""
     from backcoach import content
+    from backcoach.render import kinematics
     from backcoach.render.figures import gallery, svg
 
     if everything:
@@ -54,7 +56,7 @@ def illustrate(
         files = {}
         for e in content.catalogue():
             name = f"{e.id}.svg" if frame is None else f"{e.id}-{frame}.svg"
-            write_atomically(folder / name, svg(e, content.figures()[e.id], frame=frame))  # type: ignore[arg-type]
+            write_atomically(folder / name, svg(e, kinematics.figures()[e.id], frame=frame))  # type: ignore[arg-type]
             files[e.id] = name
         names = {e.id: e.name for e in content.catalogue()}
         write_atomically(folder / "index.html", gallery(files, names))
@@ -68,5 +70,5 @@ def illustrate(
         raise click.BadParameter(str(exc), param_hint="ID") from None
     if not output:
         raise click.UsageError("give --output FILE.svg")
-    write_atomically(Path(output), svg(exercise, content.figures()[exercise.id], frame=frame))  # type: ignore[arg-type]
+    write_atomically(Path(output), svg(exercise, kinematics.figures()[exercise.id], frame=frame))  # type: ignore[arg-type]
     click.echo(f"Wrote {output}.")

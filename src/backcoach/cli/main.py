@@ -185,17 +185,17 @@ def plan_request(minutes: int, equipment: frozenset[Equipment], no_floor: bool, 
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 def plan(minutes: int, equipment: frozenset[Equipment], no_floor: bool, level: str, day: Any, as_json: bool) -> None:
     """Build today's session (or another day's) from your time, equipment and level."""
-    from backcoach import service
-    from backcoach.cli.record import coach_for_cli
+    from backcoach.app import plans
+    from backcoach.cli.record import runtime_for_cli
     from backcoach.domain.planner import PlanInfeasible
 
     request = plan_request(minutes, equipment, no_floor, level)
-    with coach_for_cli() as (coach, user):
+    with runtime_for_cli() as (runtime, user):
         try:
-            result = service.make_plan(coach, user, request, day.date() if day else None)
+            result = plans.make_plan(runtime, user, request, day.date() if day else None)
         except PlanInfeasible as exc:
             raise click.UsageError(str(exc)) from None
-        except service.DateBeforeHistory as exc:
+        except plans.DateBeforeHistory as exc:
             raise click.BadParameter(str(exc).removeprefix("date: "), param_hint="'--date'") from None
     if as_json:
         echo_json(result.to_dict())

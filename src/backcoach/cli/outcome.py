@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from backcoach.cli.main import cli, echo_json, print_rich
-from backcoach.cli.record import coach_for_cli
+from backcoach.cli.record import runtime_for_cli
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -102,12 +102,12 @@ def outcome(
         )
     if activities and change_activities:
         raise click.UsageError("give either --activity or --change-activities, not both")
-    from backcoach import service
+    from backcoach.app import outcomes
     from backcoach.domain.outcome import OutcomeError, parse_outcome
 
     names = [_checked(a) for a in activities]
-    with coach_for_cli() as (coach, user):
-        latest = service.latest_outcome(coach, user)
+    with runtime_for_cli() as (runtime, user):
+        latest = outcomes.latest_outcome(runtime, user)
         saved = [a.activity for a in latest.record.activities] if latest else []
         if not names:
             if change_activities or not saved:
@@ -124,17 +124,17 @@ def outcome(
                     click.echo("(To change one: backcoach outcome --change-activities.)")
         answers = list(scores) or _ask_scores(names)
         raw = {
-            "date": (date_.date() if date_ else coach.today()).isoformat(),
+            "date": (date_.date() if date_ else runtime.today()).isoformat(),
             "activities": [{"activity": n, "score": s} for n, s in zip(names, answers, strict=True)],
         }
         try:
             record = parse_outcome(raw)
-            recorded = service.record_outcome(coach, user, record)
+            recorded = outcomes.record_outcome(runtime, user, record)
         except OutcomeError as exc:
             # The counts, names and scores were checked as options; what is left is the date or a repeated name.
             option = "--date" if exc.loc[:1] == ("date",) else "--activity"
             raise click.BadParameter(exc.message, param_hint=option) from None
-        summary = service.outcome_summary(coach, user)
+        summary = outcomes.outcome_summary(runtime, user)
     if as_json:
         echo_json(recorded.stored.to_dict())
         return
@@ -165,14 +165,14 @@ def _checked(name: str) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print every check with the changes as JSON.")
 def outcome_history(as_json: bool) -> None:
     """Every weekly check, its average and the change since the first."""
-    from backcoach import service
+    from backcoach.app import outcomes
 
-    with coach_for_cli() as (coach, user):
+    with runtime_for_cli() as (runtime, user):
         if as_json:
-            echo_json(service.outcome_report(coach, user))
+            echo_json(outcomes.outcome_report(runtime, user))
             return
-        stored = service.outcomes(coach, user)
-        summary = service.outcome_summary(coach, user)
+        stored = outcomes.outcomes(runtime, user)
+        summary = outcomes.outcome_summary(runtime, user)
     print_rich(_history_view(stored, summary))
 
 

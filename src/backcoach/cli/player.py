@@ -1,4 +1,4 @@
-"""The terminal player behind `backcoach start`: a live, full-screen coach, or plain lines when not on a terminal.
+"""The terminal player behind `backcoach start`: a live, full-screen runtime, or plain lines when not on a terminal.
 
 The player owns the real clock and the keyboard; the runner (domain) owns the schedule. Each loop sleeps until the
 next step's deadline (or the next key, or the next screen refresh), then hands the runner the time. Every finished
@@ -29,7 +29,8 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from backcoach import service
+from backcoach.app import guided, history, safety
+from backcoach.app.runtime import Runtime
 from backcoach.domain.catalogue import Exercise, Prescription
 from backcoach.domain.runner import Event, ExerciseEnded, Runner, SessionEnded, StepStarted
 from backcoach.domain.screening import PRE_SESSION_QUESTION
@@ -171,7 +172,7 @@ class _Saved:
 
 @dataclass
 class Player:
-    coach: service.Coach
+    runtime: Runtime
     user: int
     items: list[tuple[Exercise, Prescription]]
     options: PlayerOptions
@@ -211,7 +212,7 @@ class Player:
         if self.session_id is None or (event.outcome != "completed" and not did_something):
             return
         exercise, dose = self.items[event.item]
-        item = service.session_item(
+        item = history.session_item(
             exercise.id,
             rung=exercise.rung,
             prescription=dose,
@@ -220,7 +221,7 @@ class Player:
             difficulty="hard" if event.outcome == "stopped-for-pain" else "right",
             pain_during=event.pain_during,
         )
-        service.save_exercise(self.coach, self.user, self.session_id, item)
+        guided.save_exercise(self.runtime, self.user, self.session_id, item)
         self.saved.append(_Saved(len(self.saved), exercise.name, event.outcome))
 
     # The whole session
@@ -232,7 +233,7 @@ class Player:
         pain_before = self._before()
         if pain_before is None:
             return 3
-        self.session_id = service.begin_session(self.coach, self.user, pain_before)
+        self.session_id = guided.begin_session(self.runtime, self.user, pain_before)
         interrupted = False
         try:
             with Keys() as keys:
@@ -254,7 +255,7 @@ class Player:
         if self.interactive:
             click.echo("Before you start, a short check.")
             if click.confirm(PRE_SESSION_QUESTION, default=False):
-                result = service.record_red_flag(self.coach, self.user)
+                result = safety.record_red_flag(self.runtime, self.user)
                 click.echo(result.advice)
                 return None
         if self.options.pain_before is not None:
@@ -278,8 +279,8 @@ class Player:
                     type=click.Choice(["easy", "right", "hard"]),
                     default="right",
                 )
-        stored = service.finish_session(
-            self.coach,
+        stored = guided.finish_session(
+            self.runtime,
             self.user,
             self.session_id,
             pain_after=pain_after,

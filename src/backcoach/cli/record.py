@@ -14,7 +14,7 @@ import click
 from backcoach.cli.main import cli, echo_json, print_rich
 
 if TYPE_CHECKING:
-    from backcoach.service import Coach
+    from backcoach.app.runtime import Runtime
 
 EXIT_BLOCKED = 3
 DIFFICULTY_CHOICES = ("easy", "right", "hard")
@@ -26,15 +26,17 @@ def fail(message: str, code: int) -> NoReturn:
 
 
 @contextmanager
-def coach_for_cli() -> Iterator[tuple[Coach, int]]:
+def runtime_for_cli() -> Iterator[tuple[Runtime, int]]:
     """The wired application and the local user; refusals and bad records become exit codes, not tracebacks."""
+    from backcoach.app.runtime import create_runtime
+    from backcoach.app.safety import Blocked, ScreenNeeded
+    from backcoach.domain.errors import NotFound
     from backcoach.domain.history import HistoryError
     from backcoach.domain.screening import AnswersError
-    from backcoach.service import Blocked, NotFound, ScreenNeeded, create_coach
 
-    coach = create_coach()
+    runtime = create_runtime()
     try:
-        yield coach, coach.local_user()
+        yield runtime, runtime.local_user()
     except Blocked as exc:
         fail(
             f"{exc} Once a clinician has cleared you, record it with: backcoach screen --cleared-by-clinician "
@@ -48,7 +50,7 @@ def coach_for_cli() -> Iterator[tuple[Coach, int]]:
     except NotFound as exc:
         fail(str(exc), 1)
     finally:
-        coach.dispose()
+        runtime.dispose()
 
 
 def read_json(path: str, what: str) -> Any:
@@ -91,7 +93,7 @@ def _ask_answers() -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def screen(answers_file: str | None, clinician_note: str | None, as_json: bool) -> None:
     """Answer the safety screen (or record a clinician's clearance)."""
-    from backcoach import service
+    from backcoach.app import safety
     from backcoach.domain.screening import AnswersError, parse_answers
 
     if clinician_note is not None and answers_file is not None:
@@ -104,12 +106,12 @@ def screen(answers_file: str | None, clinician_note: str | None, as_json: bool) 
         except AnswersError as exc:
             option = f"--answers key {exc.key!r}" if exc.key else "--answers"
             raise click.BadParameter(str(exc).removeprefix(f"{exc.key}: "), param_hint=option) from None
-    with coach_for_cli() as (coach, user):
+    with runtime_for_cli() as (runtime, user):
         if answers is None:
             assert clinician_note is not None
-            result = service.record_clinician_clearance(coach, user, clinician_note)
+            result = safety.record_clinician_clearance(runtime, user, clinician_note)
         else:
-            result = service.take_screen(coach, user, answers)
+            result = safety.take_screen(runtime, user, answers)
     if as_json:
         echo_json(result.to_dict())
         return
@@ -127,23 +129,23 @@ def history(ctx: click.Context) -> None:
     """Show your sessions (or import and export them)."""
     if ctx.invoked_subcommand is not None:
         return
-    from backcoach import service
+    from backcoach.app import history
     from backcoach.cli.render import history_table
 
-    with coach_for_cli() as (coach, user):
-        stored = service.sessions(coach, user)
-    print_rich(history_table(stored, coach.catalogue, coach.ladders))
+    with runtime_for_cli() as (runtime, user):
+        stored = history.sessions(runtime, user)
+    print_rich(history_table(stored, runtime.catalogue, runtime.ladders))
 
 
 @history.command("import")
 @click.argument("file", metavar="FILE")
 def history_import(file: str) -> None:
     """Import sessions from a JSON file ({"version": 1, "sessions": [...]}); all or nothing."""
-    from backcoach import service
+    from backcoach.app import history
 
     raw = read_json(file, "FILE")
-    with coach_for_cli() as (coach, user):
-        count = service.import_history(coach, user, raw)
+    with runtime_for_cli() as (runtime, user):
+        count = history.import_history(runtime, user, raw)
     click.echo(f"Imported {count} session{'s' if count != 1 else ''}.")
 
 
@@ -151,10 +153,10 @@ def history_import(file: str) -> None:
 @click.option("--output", "-o", metavar="FILE", help="Write to FILE instead of standard output.")
 def history_export(output: str | None) -> None:
     """Export every session in the import format."""
-    from backcoach import service
+    from backcoach.app import history
 
-    with coach_for_cli() as (coach, user):
-        data = service.export(coach, user)
+    with runtime_for_cli() as (runtime, user):
+        data = history.export(runtime, user)
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if output:
         target = Path(output)
@@ -216,7 +218,8 @@ def _prompt_items() -> list[tuple[str, int, int, str, int | None]]:
 )
 def log(date_: Any, pain_before: int | None, pain_after: int | None, items: tuple[str, ...]) -> None:
     """Record a session you did away from the app (prompts for anything not given)."""
-    from backcoach import content, service
+    from backcoach import content
+    from backcoach.app import history
 
     parsed = [_parse_item(spec) for spec in items]
     for exercise_id, *_ in parsed:
@@ -230,10 +233,10 @@ def log(date_: Any, pain_before: int | None, pain_after: int | None, items: tupl
         parsed = _prompt_items()
     if pain_after is None:
         pain_after = click.prompt("Pain after, 0-10", type=click.IntRange(0, 10))
-    with coach_for_cli() as (coach, user):
-        date = date_.date() if date_ else coach.today()
-        stored = service.log_session(
-            coach, user, date=date, pain_before=pain_before, pain_after=pain_after, done=parsed
+    with runtime_for_cli() as (runtime, user):
+        date = date_.date() if date_ else runtime.today()
+        stored = history.log_session(
+            runtime, user, date=date, pain_before=pain_before, pain_after=pain_after, done=parsed
         )
     entries = stored.record.items
     click.echo(f"Logged session {stored.id} on {date.isoformat()} with {len(entries)} exercises.")
@@ -243,10 +246,10 @@ def log(date_: Any, pain_before: int | None, pain_after: int | None, items: tupl
 @click.option("--pain", type=click.IntRange(0, 10), required=True, help="How your back is this morning, 0 to 10.")
 def checkin(pain: int) -> None:
     """Record this morning's pain for your latest session."""
-    from backcoach import service
+    from backcoach.app import history
 
-    with coach_for_cli() as (coach, user):
-        stored = service.checkin(coach, user, pain)
+    with runtime_for_cli() as (runtime, user):
+        stored = history.checkin(runtime, user, pain)
     record = stored.record
     click.echo(f"Recorded next-morning pain {pain} for the session on {record.date.isoformat()}.")
     if record.pain_next_morning is not None and record.pain_next_morning - record.pain_before >= 2:
@@ -261,11 +264,11 @@ def checkin(pain: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def progress(chart: str | None, as_json: bool) -> None:
     """Summarize pain before and after, next-morning pain, sessions per week and your streak."""
-    from backcoach import service
+    from backcoach.app import history
 
-    with coach_for_cli() as (coach, user):
-        summary = service.progress(coach, user)
-        all_records = service.records(coach, user)
+    with runtime_for_cli() as (runtime, user):
+        summary = history.progress(runtime, user)
+        all_records = history.records(runtime, user)
     if chart:
         from backcoach.render.charts import progress_chart
 
@@ -291,16 +294,17 @@ def progress(chart: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
 def dose(exercise_id: str, day: Any, as_json: bool) -> None:
     """The next dose of one exercise, from how the last times went."""
-    from backcoach import content, service
+    from backcoach import content
+    from backcoach.app import plans
 
     try:
         exercise = content.exercise(exercise_id)
     except content.UnknownId as exc:
         raise click.BadParameter(str(exc), param_hint="EXERCISE") from None
-    with coach_for_cli() as (coach, user):
+    with runtime_for_cli() as (runtime, user):
         try:
-            decision = service.next_dose(coach, user, exercise, day.date() if day else None)
-        except service.DateBeforeHistory as exc:
+            decision = plans.next_dose(runtime, user, exercise, day.date() if day else None)
+        except plans.DateBeforeHistory as exc:
             raise click.BadParameter(str(exc).removeprefix("date: "), param_hint="'--date'") from None
     if as_json:
         echo_json(decision.to_dict())

@@ -21,10 +21,10 @@ def serve(host: str, port: int, workers: int) -> None:
     """Start the web app (SQLite under BACKCOACH_HOME, or BACKCOACH_DATABASE_URL)."""
     import uvicorn
 
-    from backcoach.service import create_coach
+    from backcoach.app.runtime import create_runtime
 
     # Migrate once here, so that several workers starting together find the database ready.
-    create_coach().dispose()
+    create_runtime().dispose()
     click.echo(f"backcoach is serving on http://{host}:{port}/ (Ctrl-C to stop)")
     uvicorn.run(
         "backcoach.web.app:app_factory",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from backcoach.cli.main import cli, echo_json, plan_options, plan_request
-from backcoach.cli.record import coach_for_cli, read_json
+from backcoach.cli.record import read_json, runtime_for_cli
 
 if TYPE_CHECKING:
     from backcoach.domain.catalogue import Exercise, Prescription
@@ -70,7 +70,7 @@ def start(
     pain_after: int | None,
 ) -> None:
     """Guide you through a session: today's plan, or PLAN.json saved with `backcoach plan --json`."""
-    from backcoach import service
+    from backcoach.app import plans, safety
     from backcoach.cli.player import Player, PlayerOptions
     from backcoach.domain.planner import PlanInfeasible
 
@@ -79,15 +79,15 @@ def start(
             "--auto asks nothing, so it needs --pain-before (and, to finish the record, --pain-after)"
         )
     items = _plan_file(plan_file) if plan_file else None
-    with coach_for_cli() as (coach, user):
-        service.ensure_allowed(coach, user, session=True)
+    with runtime_for_cli() as (runtime, user):
+        safety.ensure_allowed(runtime, user, session=True)
         if items is None:
             try:
-                plan = service.make_plan(coach, user, plan_request(minutes, equipment, no_floor, level))
+                plan = plans.make_plan(runtime, user, plan_request(minutes, equipment, no_floor, level))
             except PlanInfeasible as exc:
                 raise click.UsageError(str(exc)) from None
-            items = [(service.rung_exercise(coach, i.exercise, i.rung), i.prescription) for i in plan.items]
+            items = [(plans.rung_exercise(runtime, i.exercise, i.rung), i.prescription) for i in plan.items]
         options = PlayerOptions(auto=auto, speed=speed, voice=voice, pain_before=pain_before, pain_after=pain_after)
-        code = Player(coach, user, items, options).run()
+        code = Player(runtime, user, items, options).run()
     if code:
         sys.exit(code)

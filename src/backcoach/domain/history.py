@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, ValidationError, model_validator
 
 from backcoach.domain.catalogue import Prescription
+from backcoach.domain.errors import InvalidInput
 
 Difficulty = Literal["easy", "right", "hard"]
 DIFFICULTIES: tuple[Difficulty, ...] = ("easy", "right", "hard")
@@ -91,7 +92,7 @@ class SessionRecord(_Strict):
         return data
 
 
-class HistoryError(ValueError):
+class HistoryError(InvalidInput):
     """A history file failed validation; nothing was stored. The message names session, item and field."""
 
 

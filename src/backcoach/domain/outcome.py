@@ -28,6 +28,7 @@ from pydantic import (
     field_validator,
 )
 
+from backcoach.domain.errors import InvalidInput
 from backcoach.domain.history import IsoDate
 
 ACTIVITIES = 3
@@ -119,14 +120,11 @@ class OutcomeRecord(_Strict):
         return {"date": self.date.isoformat(), "activities": [a.model_dump() for a in self.activities]}
 
 
-class OutcomeError(ValueError):
+class OutcomeError(InvalidInput):
     """A weekly check failed validation; `loc` names the field, as the API's 422 responses do."""
 
     def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
-        where = ".".join(str(p) for p in loc)
-        super().__init__(f"{where}: {message}" if where else message)
-        self.loc = loc
-        self.message = message
+        super().__init__(message, loc)
 
 
 def parse_outcome(raw: object) -> OutcomeRecord:

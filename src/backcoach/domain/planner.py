@@ -34,6 +34,7 @@ from pydantic import ValidationError
 
 from backcoach.domain.catalogue import Catalogue, Exercise, Prescription
 from backcoach.domain.describe import describe
+from backcoach.domain.errors import InvalidInput
 from backcoach.domain.ladders import Ladder, rung_exercise
 from backcoach.domain.timeline import (
     FLOOR_CHANGE_S,
@@ -84,18 +85,19 @@ class LeftOut(Protocol):
     def reason(self) -> str: ...
 
 
-class PlanInputError(ValueError):
+class PlanInputError(InvalidInput):
     """A request value outside its allowed set; names the option and what it allows."""
 
     def __init__(self, option: str, value: object, allowed: str) -> None:
-        super().__init__(f"{option}: {value!r} is not allowed; allowed: {allowed}")
+        super().__init__(f"{value!r} is not allowed; allowed: {allowed}", (option,))
         self.option = option
         self.value = value
         self.allowed = allowed
 
 
-class PlanInfeasible(ValueError):
-    """No safe session can be built from these options; the message says which option to change."""
+class PlanInfeasible(InvalidInput):
+    """No safe session can be built from these options; the message says which option to change. `loc` names
+    the option most likely to help: `floor` when the floor was ruled out, otherwise `equipment`."""
 
 
 @dataclass(frozen=True)
@@ -603,7 +605,7 @@ def build_plan(
     pool = [_Candidate.build(*_on_rung(catalogue.get(i), d)) for i, d in given.items()]
     openers = [c for c in pool if c.exercise.category in ("warm-up", "stretch")]
     if not openers:
-        raise PlanInfeasible(_infeasible_message(request))
+        raise PlanInfeasible(_infeasible_message(request), ("equipment" if request.floor else "floor",))
     floor_count = sum(c.exercise.floor for c in pool)
     on_floor = floor_count * 2 >= len(pool)
     rest_limited = _rest_limited(request, pool)
@@ -616,7 +618,7 @@ def build_plan(
             break
         c.rank = 0
     if opener is None:
-        raise PlanInfeasible(f"No warm-up or stretch fits in {request.minutes} minutes at today's doses.")
+        raise PlanInfeasible(f"No warm-up or stretch fits in {request.minutes} minutes at today's doses.", ("minutes",))
     on_floor = opener.exercise.floor
     chosen = [opener]
     remaining = [c for c in pool if c is not opener]
@@ -715,7 +717,7 @@ def _item(c: _Candidate, duration: int, minutes: int, rest_limited: bool, why: s
     )
 
 
-class PlanFileError(ValueError):
+class PlanFileError(InvalidInput):
     """A saved plan that cannot be run; names the item and the field."""
 
 

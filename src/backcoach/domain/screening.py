@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from backcoach.domain.catalogue import Exercise
+from backcoach.domain.errors import InvalidInput
 
 Clearance = Literal["clear", "check-first", "see-doctor", "urgent", "emergency"]
 CLEARANCES: tuple[Clearance, ...] = ("clear", "check-first", "see-doctor", "urgent", "emergency")
@@ -333,11 +334,11 @@ ADVICE: Mapping[Clearance, str] = {
 }
 
 
-class AnswersError(ValueError):
+class AnswersError(InvalidInput):
     """Answers that are not a JSON object of known keys and the right types; names the key."""
 
     def __init__(self, key: str | None, message: str) -> None:
-        super().__init__(f"{key}: {message}" if key else message)
+        super().__init__(message, (key,) if key else ())
         self.key = key
 
 

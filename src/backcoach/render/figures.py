@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from backcoach.domain.catalogue import Exercise
-from backcoach.domain.figure import HEAD_RADIUS, Figure, FigureSpec, Point, Pose, Prop, exercise_figure, place, unit
 from backcoach.domain.timeline import resolve
+from backcoach.render.kinematics import HEAD_RADIUS, Figure, FigureSpec, Point, Pose, Prop, exercise_figure, place, unit
 
 # The view, in centimeters: x from X0, y from the floor's Y0 up, for every figure alike.
 X0, Y0, WIDTH, HEIGHT = -15.0, -8.0, 255.0, 200.0

@@ -16,15 +16,16 @@ from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Space
 from backcoach import content
 from backcoach.domain.catalogue import Exercise, Prescription
 from backcoach.domain.describe import describe
-from backcoach.domain.figure import HEAD_RADIUS, place
+from backcoach.render import kinematics
 from backcoach.render.figures import FAR, NEAR, TRUNK, figure_of
+from backcoach.render.kinematics import HEAD_RADIUS, place
 
 FRAME_WIDTH = 52 * mm
 
 
 def frame_drawing(exercise: Exercise, moment: str) -> Drawing:
     """One key frame of the exercise's figure as reportlab vector graphics (y up, like the model)."""
-    spec = content.figures()[exercise.id]
+    spec = kinematics.figures()[exercise.id]
     fig = figure_of(exercise, spec)
     points = place(fig.pose_at(fig.key_times()[moment]))
     width_cm, height_cm, x0, y0 = 255.0, spec.view_height, -15.0, -8.0

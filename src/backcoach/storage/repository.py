@@ -7,13 +7,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from backcoach.domain.history import SessionItem, SessionRecord
 from backcoach.domain.outcome import OutcomeRecord
 from backcoach.domain.screening import Clearance, Reason, ScreenResult
-from backcoach.storage.models import OutcomeRow, Screening, SessionItemRow, SessionRow, User
+from backcoach.storage.models import AuthToken, OutcomeRow, Screening, SessionItemRow, SessionRow, SignInAttempt, User
 
 
 @dataclass(frozen=True)
@@ -41,15 +41,92 @@ class StoredOutcome:
         return {"id": self.id, **self.record.to_dict(), "average": round(self.record.average, 1)}
 
 
-def local_user_id(session: Session, now: dt.datetime) -> int:
-    """The one local user the CLI acts as, created on first use."""
-    found = session.scalars(select(User.id).where(User.is_local.is_(True)).order_by(User.id).limit(1)).first()
-    if found is not None:
-        return found
-    user = User(is_local=True, created_at=now)
-    session.add(user)
-    session.flush()
-    return user.id
+@dataclass(frozen=True)
+class Credentials:
+    user_id: int
+    email: str
+    password_hash: str | None
+
+
+@dataclass(frozen=True)
+class StoredToken:
+    user_id: int
+    email: str | None
+    csrf: str | None
+    expires_at: dt.datetime
+
+
+class AccountRepository:
+    """What is not yet any one person's: finding an account by email or token, counting failed sign-ins."""
+
+    def __init__(self, db: Session) -> None:
+        self.db = db
+
+    def local_user_id(self, now: dt.datetime) -> int:
+        """The one local user the CLI acts as, created on first use."""
+        found = self.db.scalars(select(User.id).where(User.is_local.is_(True)).order_by(User.id).limit(1)).first()
+        if found is not None:
+            return found
+        user = User(is_local=True, created_at=now)
+        self.db.add(user)
+        self.db.flush()
+        return user.id
+
+    def email_taken(self, email: str) -> bool:
+        return self.db.scalars(select(User.id).where(User.email == email)).first() is not None
+
+    def add_user(self, email: str, password_hash: str, at: dt.datetime) -> int:
+        user = User(email=email, password_hash=password_hash, created_at=at)
+        self.db.add(user)
+        self.db.flush()
+        return user.id
+
+    def credentials(self, email: str) -> Credentials | None:
+        user = self.db.scalars(select(User).where(User.email == email)).first()
+        if user is None or user.email is None:
+            return None
+        return Credentials(user.id, user.email, user.password_hash)
+
+    def failures(self, email: str, client: str, since: dt.datetime) -> tuple[int, int, dt.datetime | None]:
+        """Failed sign-ins after `since`: for this email, from this client, and the oldest for this email."""
+        by_email = self.db.scalar(select(func.count()).where(SignInAttempt.email == email, SignInAttempt.at > since))
+        by_client = self.db.scalar(select(func.count()).where(SignInAttempt.client == client, SignInAttempt.at > since))
+        oldest = self.db.scalar(
+            select(func.min(SignInAttempt.at)).where(SignInAttempt.email == email, SignInAttempt.at > since)
+        )
+        return by_email or 0, by_client or 0, oldest
+
+    def add_failure(self, email: str, client: str, at: dt.datetime) -> None:
+        self.db.add(SignInAttempt(email=email[:320], client=client, at=at))
+
+    def clear_failures(self, email: str) -> None:
+        self.db.execute(delete(SignInAttempt).where(SignInAttempt.email == email))
+
+    def add_token(
+        self, user_id: int, kind: str, token_hash: str, csrf: str | None, at: dt.datetime, expires_at: dt.datetime
+    ) -> None:
+        self.db.add(
+            AuthToken(
+                user_id=user_id, kind=kind, token_hash=token_hash, csrf=csrf, created_at=at, expires_at=expires_at
+            )
+        )
+
+    def token(self, token_hash: str, kind: str) -> StoredToken | None:
+        row = self.db.execute(
+            select(AuthToken, User.email)
+            .join(User, User.id == AuthToken.user_id)
+            .where(AuthToken.token_hash == token_hash, AuthToken.kind == kind)
+        ).first()
+        if row is None:
+            return None
+        auth, email = row
+        return StoredToken(auth.user_id, email, auth.csrf, auth.expires_at)
+
+    def delete_token(self, token_hash: str) -> None:
+        self.db.execute(delete(AuthToken).where(AuthToken.token_hash == token_hash))
+
+    def user_for_calendar(self, token: str) -> int | None:
+        return self.db.scalars(select(User.id).where(User.calendar_token == token)).first()
 
 
 def _record(row: SessionRow) -> SessionRecord:
@@ -77,11 +154,47 @@ def _record(row: SessionRow) -> SessionRecord:
 
 
 class UserRepository:
-    def __init__(self, session: Session, user_id: int) -> None:
-        self.session = session
+    def __init__(self, db: Session, user_id: int) -> None:
+        self.db = db
         self.user_id = user_id
 
+    # The account
+
+    def _user(self) -> User:
+        user = self.db.get(User, self.user_id)
+        if user is None:
+            raise LookupError(f"user {self.user_id} does not exist")
+        return user
+
+    def email(self) -> str | None:
+        return self._user().email
+
+    def preferences(self) -> dict[str, Any] | None:
+        prefs = self._user().preferences
+        return dict(prefs) if prefs else None
+
+    def save_preferences(self, prefs: dict[str, Any]) -> None:
+        self._user().preferences = prefs
+
+    def calendar_token(self, new: str) -> str:
+        """The calendar feed's secret, set to `new` the first time it is asked for."""
+        user = self._user()
+        if not user.calendar_token:
+            user.calendar_token = new
+        return user.calendar_token
+
+    def delete_user(self) -> None:
+        """The person and, by cascade, every row of theirs."""
+        user = self.db.get(User, self.user_id)
+        if user is not None:
+            self.db.delete(user)
+
     # Screens
+
+    def screenings(self) -> list[StoredScreen]:
+        """Every screen in the order it was stored."""
+        rows = self.db.scalars(select(Screening).where(Screening.user_id == self.user_id).order_by(Screening.id))
+        return [self._screen(row) for row in rows]
 
     def add_screening(
         self, result: ScreenResult, answers: dict[str, Any], at: dt.datetime, clinician_note: str | None = None
@@ -95,12 +208,12 @@ class UserRepository:
             advice=result.advice,
             clinician_note=clinician_note,
         )
-        self.session.add(row)
-        self.session.flush()
+        self.db.add(row)
+        self.db.flush()
         return self._screen(row)
 
     def latest_screening(self) -> StoredScreen | None:
-        row = self.session.scalars(
+        row = self.db.scalars(
             select(Screening)
             .where(Screening.user_id == self.user_id)
             .order_by(Screening.taken_at.desc(), Screening.id.desc())
@@ -127,8 +240,8 @@ class UserRepository:
             created_at=at,
             items=[self._item_row(i, item) for i, item in enumerate(record.items)],
         )
-        self.session.add(row)
-        self.session.flush()
+        self.db.add(row)
+        self.db.flush()
         return StoredSession(row.id, record)
 
     def _item_row(self, position: int, item: SessionItem) -> SessionItemRow:
@@ -146,7 +259,7 @@ class UserRepository:
 
     def _rows(self) -> list[SessionRow]:
         return list(
-            self.session.scalars(
+            self.db.scalars(
                 select(SessionRow)
                 .where(SessionRow.user_id == self.user_id)
                 .options(selectinload(SessionRow.items))
@@ -159,7 +272,7 @@ class UserRepository:
         return [StoredSession(row.id, _record(row)) for row in self._rows()]
 
     def _row(self, session_id: int) -> SessionRow | None:
-        return self.session.scalars(
+        return self.db.scalars(
             select(SessionRow)
             .where(SessionRow.user_id == self.user_id, SessionRow.id == session_id)
             .options(selectinload(SessionRow.items))
@@ -179,7 +292,7 @@ class UserRepository:
         row.pain_next_morning = record.pain_next_morning
         row.status = "partial" if record.partial else "complete"
         row.items = [self._item_row(i, item) for i, item in enumerate(record.items)]
-        self.session.flush()
+        self.db.flush()
         return StoredSession(row.id, record)
 
     def add_item(self, session_id: int, item: SessionItem) -> StoredSession | None:
@@ -188,15 +301,15 @@ class UserRepository:
         if row is None:
             return None
         row.items.append(self._item_row(len(row.items), item))
-        self.session.flush()
+        self.db.flush()
         return StoredSession(row.id, _record(row))
 
     def delete_session(self, session_id: int) -> bool:
         row = self._row(session_id)
         if row is None:
             return False
-        self.session.delete(row)
-        self.session.flush()
+        self.db.delete(row)
+        self.db.flush()
         return True
 
     def recent_attempts(self, since: dt.date, last: int = 2) -> tuple[list[dict[str, Any]], dt.date | None]:
@@ -224,12 +337,12 @@ class UserRepository:
             .where(SessionItemRow.user_id == self.user_id, SessionRow.user_id == self.user_id)
             .subquery()
         )
-        rows = self.session.execute(
+        rows = self.db.execute(
             select(ranked)
             .where(or_(ranked.c.n <= last, ranked.c.date > since))
             .order_by(ranked.c.date, ranked.c.session, ranked.c.position)
         ).mappings()
-        earliest = self.session.scalar(
+        earliest = self.db.scalar(
             select(func.min(SessionRow.date))
             .join(SessionItemRow, SessionItemRow.session_id == SessionRow.id)
             .where(SessionRow.user_id == self.user_id)
@@ -238,7 +351,7 @@ class UserRepository:
 
     def pains_before(self, since: dt.date) -> list[tuple[dt.date, int]]:
         """(date, pain before) of every session from `since` on: the dose rules' baseline and weekly check."""
-        rows = self.session.execute(
+        rows = self.db.execute(
             select(SessionRow.date, SessionRow.pain_before)
             .where(SessionRow.user_id == self.user_id, SessionRow.date >= since)
             .order_by(SessionRow.date, SessionRow.id)
@@ -246,10 +359,10 @@ class UserRepository:
         return [(d, p) for d, p in rows]
 
     def latest_session_date(self) -> dt.date | None:
-        return self.session.scalar(select(func.max(SessionRow.date)).where(SessionRow.user_id == self.user_id))
+        return self.db.scalar(select(func.max(SessionRow.date)).where(SessionRow.user_id == self.user_id))
 
     def latest_session_id(self) -> int | None:
-        return self.session.scalars(
+        return self.db.scalars(
             select(SessionRow.id)
             .where(SessionRow.user_id == self.user_id)
             .order_by(SessionRow.date.desc(), SessionRow.id.desc())
@@ -265,8 +378,8 @@ class UserRepository:
             activities=[a.model_dump() for a in record.activities],
             created_at=at,
         )
-        self.session.add(row)
-        self.session.flush()
+        self.db.add(row)
+        self.db.flush()
         return StoredOutcome(row.id, record)
 
     def _outcome(self, row: OutcomeRow) -> StoredOutcome:
@@ -274,13 +387,13 @@ class UserRepository:
 
     def outcomes(self) -> list[StoredOutcome]:
         """Oldest first: by date, then in the order stored."""
-        rows = self.session.scalars(
+        rows = self.db.scalars(
             select(OutcomeRow).where(OutcomeRow.user_id == self.user_id).order_by(OutcomeRow.date, OutcomeRow.id)
         )
         return [self._outcome(row) for row in rows]
 
     def latest_outcome(self) -> StoredOutcome | None:
-        row = self.session.scalars(
+        row = self.db.scalars(
             select(OutcomeRow)
             .where(OutcomeRow.user_id == self.user_id)
             .order_by(OutcomeRow.date.desc(), OutcomeRow.id.desc())

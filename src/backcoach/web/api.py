@@ -12,7 +12,10 @@ from typing import Annotated, Any, Literal, NoReturn
 from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, create_model
 
-from backcoach import accounts, content, service
+from backcoach import content
+from backcoach.app import accounts, history, outcomes, plans, safety
+from backcoach.app.runtime import Runtime
+from backcoach.app.transfer import TransferError, export_account, import_account
 from backcoach.domain.catalogue import Prescription
 from backcoach.domain.history import HistoryError, OptionalIsoDate, Pain, SessionItem, SessionRecord
 from backcoach.domain.outcome import ACTIVITIES, ActivityScore, OutcomeError, parse_outcome
@@ -20,8 +23,7 @@ from backcoach.domain.planner import PlanInfeasible, PlanInputError, PlanRequest
 from backcoach.domain.screening import AGE_PROMPT, QUESTIONS, SCREEN_VALID_DAYS, AnswersError, Clearance, parse_answers
 from backcoach.domain.vocab import EQUIPMENT, Equipment
 from backcoach.storage.repository import StoredSession
-from backcoach.web.deps import ApiCaller, CoachDep, RowId, client_of
-from backcoach.web.transfer import TransferError, export_account, import_account
+from backcoach.web.deps import ApiCaller, RowId, RuntimeDep, client_of
 
 router = APIRouter(prefix="/api/v1")
 
@@ -65,9 +67,9 @@ class Created(BaseModel):
     tags=["auth"],
     responses={409: {"description": "the email is taken"}},
 )
-def register(body: Credentials, coach: CoachDep) -> AccountOut:
+def register(body: Credentials, runtime: RuntimeDep) -> AccountOut:
     try:
-        account = accounts.register(coach, body.email, body.password)
+        account = accounts.register(runtime, body.email, body.password)
     except accounts.AccountError as exc:
         unprocessable(["body", exc.field], exc.message)
     except accounts.EmailTaken:
@@ -81,40 +83,40 @@ def register(body: Credentials, coach: CoachDep) -> AccountOut:
     tags=["auth"],
     responses={401: {"description": "wrong email or password"}, 429: {"description": "too many failed sign-ins"}},
 )
-def token(body: Credentials, coach: CoachDep, request: Request) -> TokenOut:
+def token(body: Credentials, runtime: RuntimeDep, request: Request) -> TokenOut:
     try:
-        account = accounts.authenticate(coach, body.email, body.password, client_of(request))
+        account = accounts.authenticate(runtime, body.email, body.password, client_of(request))
     except accounts.TooManyAttempts as exc:
         raise HTTPException(
             429, "too many failed sign-ins: wait and try again", headers={"Retry-After": str(exc.retry_after)}
         ) from None
     except accounts.BadCredentials:
         raise HTTPException(401, "wrong email or password", headers={"WWW-Authenticate": "Bearer"}) from None
-    return TokenOut(access_token=accounts.issue_token(coach, account.id, "api").token)
+    return TokenOut(access_token=accounts.issue_token(runtime, account.id, "api").token)
 
 
 @router.delete("/auth/token", status_code=204, tags=["auth"], responses=AUTH)
-def revoke_token(caller: ApiCaller, coach: CoachDep, request: Request) -> Response:
+def revoke_token(caller: ApiCaller, runtime: RuntimeDep, request: Request) -> Response:
     header = request.headers.get("authorization", "")
-    accounts.revoke(coach, header.partition(" ")[2].strip() or None)
+    accounts.revoke(runtime, header.partition(" ")[2].strip() or None)
     return Response(status_code=204)
 
 
 @router.delete("/me", status_code=204, tags=["account"], responses=AUTH)
-def delete_me(caller: ApiCaller, coach: CoachDep) -> Response:
-    accounts.delete_account(coach, caller.user_id)
+def delete_me(caller: ApiCaller, runtime: RuntimeDep) -> Response:
+    accounts.delete_account(runtime, caller.user_id)
     return Response(status_code=204)
 
 
 @router.get("/export", tags=["account"], responses=AUTH)
-def export(caller: ApiCaller, coach: CoachDep) -> dict[str, Any]:
-    return export_account(coach, caller.user_id)
+def export(caller: ApiCaller, runtime: RuntimeDep) -> dict[str, Any]:
+    return export_account(runtime, caller.user_id)
 
 
 @router.post("/import", tags=["account"], responses=AUTH)
-def import_(caller: ApiCaller, coach: CoachDep, body: Annotated[dict[str, Any], Body()]) -> dict[str, int]:
+def import_(caller: ApiCaller, runtime: RuntimeDep, body: Annotated[dict[str, Any], Body()]) -> dict[str, int]:
     try:
-        return import_account(coach, caller.user_id, body)
+        return import_account(runtime, caller.user_id, body)
     except TransferError as exc:
         unprocessable(["body", *exc.loc], exc.message)
 
@@ -182,20 +184,20 @@ class StoredScreenOut(ScreenOut):
 @router.post("/screening", tags=["safety"], responses=AUTH, response_model=ScreenOut)
 def screening(
     caller: ApiCaller,
-    coach: CoachDep,
+    runtime: RuntimeDep,
     body: Annotated[ScreeningAnswers, Body()],  # type: ignore[valid-type]
 ) -> dict[str, Any]:
     try:
         answers = parse_answers(body.model_dump())  # type: ignore[attr-defined]
     except AnswersError as exc:
         unprocessable(["body", *([exc.key] if exc.key else [])], str(exc).removeprefix(f"{exc.key}: "))
-    return service.take_screen(coach, caller.user_id, answers).to_dict()
+    return safety.take_screen(runtime, caller.user_id, answers).to_dict()
 
 
 @router.get("/screening", tags=["safety"], responses={**AUTH, **NOT_FOUND}, response_model=StoredScreenOut)
-def latest_screening(caller: ApiCaller, coach: CoachDep) -> dict[str, Any]:
+def latest_screening(caller: ApiCaller, runtime: RuntimeDep) -> dict[str, Any]:
     """The latest safety screen, with what it leaves out and until when it is valid for guided sessions."""
-    latest = service.latest_screen(coach, caller.user_id)
+    latest = safety.latest_screen(runtime, caller.user_id)
     if latest is None:
         raise HTTPException(404, "no safety screen yet")
     valid_until = (latest.taken_at + dt.timedelta(days=SCREEN_VALID_DAYS)).date()
@@ -214,19 +216,19 @@ class ClearanceIn(BaseModel):
 
 
 @router.post("/clearance", tags=["safety"], responses=AUTH, response_model=ScreenOut)
-def clearance(caller: ApiCaller, coach: CoachDep, body: ClearanceIn) -> dict[str, Any]:
+def clearance(caller: ApiCaller, runtime: RuntimeDep, body: ClearanceIn) -> dict[str, Any]:
     """A clinician has cleared the person to exercise: saved as a check-first screen that keeps what the earlier
     answers left out."""
     try:
-        return service.record_clinician_clearance(coach, caller.user_id, body.note).to_dict()
+        return safety.record_clinician_clearance(runtime, caller.user_id, body.note).to_dict()
     except AnswersError as exc:
         unprocessable(["body", "note"], str(exc).removeprefix("cleared-by-clinician: "))
 
 
 @router.post("/red-flag", tags=["safety"], responses=AUTH, response_model=ScreenOut)
-def red_flag(caller: ApiCaller, coach: CoachDep) -> dict[str, Any]:
+def red_flag(caller: ApiCaller, runtime: RuntimeDep) -> dict[str, Any]:
     """A new warning sign reported before a session: saved as an emergency screen, which blocks exercise."""
-    return service.record_red_flag(coach, caller.user_id).to_dict()
+    return safety.record_red_flag(runtime, caller.user_id).to_dict()
 
 
 def parse_equipment(raw: str | None) -> frozenset[Equipment]:
@@ -240,7 +242,7 @@ def parse_equipment(raw: str | None) -> frozenset[Equipment]:
 
 
 def plan_request(
-    coach: service.Coach,
+    runtime: Runtime,
     user_id: int,
     minutes: int | None,
     equipment: str | None,
@@ -250,7 +252,7 @@ def plan_request(
     """The query's values, falling back to the person's saved preferences, then to the defaults."""
     chosen = parse_equipment(equipment) if equipment is not None else None
     try:
-        return accounts.preferred_request(coach, user_id, minutes=minutes, equipment=chosen, floor=floor, level=level)
+        return plans.plan_request(runtime, user_id, minutes=minutes, equipment=chosen, floor=floor, level=level)
     except PlanInputError as exc:
         unprocessable(["query", exc.option], f"{exc.value!r} is not allowed; allowed: {exc.allowed}")
 
@@ -262,19 +264,19 @@ def plan_request(
 )
 def plan(
     caller: ApiCaller,
-    coach: CoachDep,
+    runtime: RuntimeDep,
     minutes: Annotated[int | None, Query(ge=5, le=60)] = None,
     equipment: Annotated[str | None, Query(description="comma-separated: chair, wall, kettlebell")] = None,
     floor: bool | None = None,
     level: Level | None = None,
     date: Annotated[dt.date | None, Query(description="the day to plan for (default today)")] = None,
 ) -> dict[str, Any]:
-    request = plan_request(coach, caller.user_id, minutes, equipment, floor, level)
+    request = plan_request(runtime, caller.user_id, minutes, equipment, floor, level)
     try:
-        return service.make_plan(coach, caller.user_id, request, date).to_dict()
-    except service.Blocked as exc:
+        return plans.make_plan(runtime, caller.user_id, request, date).to_dict()
+    except safety.Blocked as exc:
         raise HTTPException(403, f"{exc} {CLEARANCE_HINT}") from None
-    except service.DateBeforeHistory as exc:
+    except plans.DateBeforeHistory as exc:
         unprocessable(["query", "date"], str(exc).removeprefix("date: "))
     except PlanInfeasible as exc:
         unprocessable(["query", "floor" if not request.floor else "equipment"], str(exc))
@@ -298,17 +300,17 @@ class DoseOut(BaseModel):
 def dose(
     exercise_id: str,
     caller: ApiCaller,
-    coach: CoachDep,
+    runtime: RuntimeDep,
     date: Annotated[dt.date | None, Query(description="the day to plan for (default today)")] = None,
 ) -> dict[str, Any]:
     """The next dose of one exercise, as `backcoach dose EXERCISE --json` gives it."""
-    if exercise_id not in coach.catalogue:
+    if exercise_id not in runtime.catalogue:
         raise HTTPException(404, f"unknown exercise {exercise_id!r}")
     try:
-        return service.next_dose(coach, caller.user_id, coach.catalogue.get(exercise_id), date).to_dict()
-    except service.Blocked as exc:
+        return plans.next_dose(runtime, caller.user_id, runtime.catalogue.get(exercise_id), date).to_dict()
+    except safety.Blocked as exc:
         raise HTTPException(403, f"{exc} {CLEARANCE_HINT}") from None
-    except service.DateBeforeHistory as exc:
+    except plans.DateBeforeHistory as exc:
         unprocessable(["query", "date"], str(exc).removeprefix("date: "))
 
 
@@ -331,28 +333,28 @@ def _session_out(stored: StoredSession) -> dict[str, Any]:
     return {"id": stored.id, **stored.record.to_dict()}
 
 
-def _bad_item(exc: service.ItemError) -> NoReturn:
+def _bad_item(exc: history.ItemError) -> NoReturn:
     unprocessable(["body", "items", exc.index, exc.field], exc.detail)
 
 
 @router.post("/sessions", status_code=201, response_model=Created, tags=["sessions"], responses=AUTH)
-def create_session(caller: ApiCaller, coach: CoachDep, body: SessionRecord) -> Created:
+def create_session(caller: ApiCaller, runtime: RuntimeDep, body: SessionRecord) -> Created:
     try:
-        return Created(id=service.add_session(coach, caller.user_id, body).id)
-    except service.ItemError as exc:
+        return Created(id=history.add_session(runtime, caller.user_id, body).id)
+    except history.ItemError as exc:
         _bad_item(exc)
     except HistoryError as exc:
         unprocessable(["body"], str(exc))
 
 
 @router.get("/sessions", tags=["sessions"], responses=AUTH)
-def list_sessions(caller: ApiCaller, coach: CoachDep) -> list[dict[str, Any]]:
-    return [_session_out(s) for s in service.sessions(coach, caller.user_id)]
+def list_sessions(caller: ApiCaller, runtime: RuntimeDep) -> list[dict[str, Any]]:
+    return [_session_out(s) for s in history.sessions(runtime, caller.user_id)]
 
 
 @router.get("/sessions/{session_id}", tags=["sessions"], responses={**AUTH, **NOT_FOUND})
-def get_session(session_id: RowId, caller: ApiCaller, coach: CoachDep) -> dict[str, Any]:
-    with coach.unit(caller.user_id) as repo:
+def get_session(session_id: RowId, caller: ApiCaller, runtime: RuntimeDep) -> dict[str, Any]:
+    with runtime.unit(caller.user_id) as repo:
         stored = repo.get_session(session_id)
     if stored is None:
         raise HTTPException(404, "no such session")
@@ -360,8 +362,8 @@ def get_session(session_id: RowId, caller: ApiCaller, coach: CoachDep) -> dict[s
 
 
 @router.patch("/sessions/{session_id}", tags=["sessions"], responses={**AUTH, **NOT_FOUND})
-def patch_session(session_id: RowId, caller: ApiCaller, coach: CoachDep, body: SessionPatch) -> dict[str, Any]:
-    with coach.unit(caller.user_id) as repo:
+def patch_session(session_id: RowId, caller: ApiCaller, runtime: RuntimeDep, body: SessionPatch) -> dict[str, Any]:
+    with runtime.unit(caller.user_id) as repo:
         stored = repo.get_session(session_id)
         if stored is None:
             raise HTTPException(404, "no such session")
@@ -373,8 +375,8 @@ def patch_session(session_id: RowId, caller: ApiCaller, coach: CoachDep, body: S
         except ValueError as exc:
             unprocessable(["body"], str(exc))
         try:
-            service.check_items(coach, record.items)
-        except service.ItemError as exc:
+            history.check_items(runtime, record.items)
+        except history.ItemError as exc:
             _bad_item(exc)
         updated = repo.replace_session(session_id, record)
         assert updated is not None
@@ -382,8 +384,8 @@ def patch_session(session_id: RowId, caller: ApiCaller, coach: CoachDep, body: S
 
 
 @router.delete("/sessions/{session_id}", status_code=204, tags=["sessions"], responses={**AUTH, **NOT_FOUND})
-def delete_session(session_id: RowId, caller: ApiCaller, coach: CoachDep) -> Response:
-    with coach.unit(caller.user_id) as repo:
+def delete_session(session_id: RowId, caller: ApiCaller, runtime: RuntimeDep) -> Response:
+    with runtime.unit(caller.user_id) as repo:
         if not repo.delete_session(session_id):
             raise HTTPException(404, "no such session")
     return Response(status_code=204)
@@ -430,20 +432,20 @@ class OutcomesOut(BaseModel):
 
 
 @router.get("/outcomes", response_model=OutcomesOut, tags=["outcomes"], responses=AUTH)
-def list_outcomes(caller: ApiCaller, coach: CoachDep) -> OutcomesOut:
+def list_outcomes(caller: ApiCaller, runtime: RuntimeDep) -> OutcomesOut:
     """Every weekly check, oldest first, with whether the next is due and each change against the minimal
     detectable change."""
-    return OutcomesOut.model_validate(service.outcome_report(coach, caller.user_id))
+    return OutcomesOut.model_validate(outcomes.outcome_report(runtime, caller.user_id))
 
 
 @router.post("/outcomes", status_code=201, response_model=OutcomeOut, tags=["outcomes"], responses=AUTH)
-def create_outcome(caller: ApiCaller, coach: CoachDep, body: OutcomeIn) -> OutcomeOut:
+def create_outcome(caller: ApiCaller, runtime: RuntimeDep, body: OutcomeIn) -> OutcomeOut:
     raw = {
-        "date": body.date or coach.today(),
+        "date": body.date or runtime.today(),
         "activities": [a.model_dump() for a in body.activities],
     }
     try:
-        recorded = service.record_outcome(coach, caller.user_id, parse_outcome(raw))
+        recorded = outcomes.record_outcome(runtime, caller.user_id, parse_outcome(raw))
     except OutcomeError as exc:
         unprocessable(["body", *exc.loc], exc.message)
     return OutcomeOut.model_validate(recorded.stored.to_dict())

@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backcoach import __version__
-from backcoach.service import Clock, Coach, create_coach, utc_now
+from backcoach.app.runtime import Clock, Runtime, create_runtime, utc_now
 from backcoach.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
@@ -60,8 +60,8 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def create_app(settings: Settings | None = None, clock: Clock = utc_now, coach: Coach | None = None) -> FastAPI:
-    app_coach = coach or create_coach(settings, clock=clock)
+def create_app(settings: Settings | None = None, clock: Clock = utc_now, runtime: Runtime | None = None) -> FastAPI:
+    app_coach = runtime or create_runtime(settings, clock=clock)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -71,12 +71,12 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, coach: 
     app = FastAPI(
         title="backcoach",
         version=__version__,
-        summary="A home coach for lower-back exercises. Not medical advice.",
+        summary="A home runtime for lower-back exercises. Not medical advice.",
         docs_url=None,  # the interactive docs load assets from a CDN; the OpenAPI document stays at /openapi.json
         redoc_url=None,
         lifespan=lifespan,
     )
-    app.state.coach = app_coach
+    app.state.runtime = app_coach
     from starlette.middleware.gzip import GZipMiddleware
 
     app.add_middleware(GZipMiddleware, minimum_size=800)

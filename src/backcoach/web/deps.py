@@ -8,8 +8,8 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request
 
-from backcoach import accounts
-from backcoach.service import Coach
+from backcoach.app import accounts
+from backcoach.app.runtime import Runtime
 
 SESSION_COOKIE = "backcoach_session"
 MAX_ID = 2**63 - 1
@@ -20,12 +20,12 @@ CSRF_HEADER = "x-csrf-token"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def coach_of(request: Request) -> Coach:
-    coach: Coach = request.app.state.coach
-    return coach
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
-CoachDep = Annotated[Coach, Depends(coach_of)]
+RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
 
 
 def client_of(request: Request) -> str:
@@ -46,32 +46,32 @@ def _bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def api_caller(request: Request, coach: CoachDep) -> Caller:
+def api_caller(request: Request, runtime: RuntimeDep) -> Caller:
     """A bearer token; or, for the app's own pages, the session cookie with the CSRF header on every change."""
     token = _bearer(request)
     if token:
-        signed = accounts.resolve_token(coach, token, "api")
+        signed = accounts.resolve_token(runtime, token, "api")
         if signed is None:
             raise HTTPException(401, "invalid or expired token", headers={"WWW-Authenticate": "Bearer"})
         return Caller(signed.user_id, signed.email, None, "bearer")
     cookie = request.cookies.get(SESSION_COOKIE)
-    signed = accounts.resolve_token(coach, cookie, "session") if cookie else None
+    signed = accounts.resolve_token(runtime, cookie, "browser") if cookie else None
     if signed is None:
         raise HTTPException(401, "sign in, or send a bearer token", headers={"WWW-Authenticate": "Bearer"})
     if request.method in UNSAFE:
         sent = request.headers.get(CSRF_HEADER, "")
         if not signed.csrf or not secrets.compare_digest(sent, signed.csrf):
             raise HTTPException(403, "missing or wrong CSRF token")
-    return Caller(signed.user_id, signed.email, signed.csrf, "session")
+    return Caller(signed.user_id, signed.email, signed.csrf, "browser")
 
 
 ApiCaller = Annotated[Caller, Depends(api_caller)]
 
 
-def page_caller(request: Request, coach: CoachDep) -> Caller | None:
+def page_caller(request: Request, runtime: RuntimeDep) -> Caller | None:
     cookie = request.cookies.get(SESSION_COOKIE)
-    signed = accounts.resolve_token(coach, cookie, "session") if cookie else None
-    return Caller(signed.user_id, signed.email, signed.csrf, "session") if signed else None
+    signed = accounts.resolve_token(runtime, cookie, "browser") if cookie else None
+    return Caller(signed.user_id, signed.email, signed.csrf, "browser") if signed else None
 
 
 PageCaller = Annotated[Caller | None, Depends(page_caller)]

@@ -16,7 +16,7 @@ from jinja2.runtime import Context
 
 from backcoach import content
 from backcoach.domain.learn import Topic, topic_of_the_day
-from backcoach.web.deps import PageCaller, coach_of
+from backcoach.web.deps import PageCaller, runtime_of
 from backcoach.web.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -59,9 +59,9 @@ def api_learn_topic(topic_id: str) -> Topic:
 
 @pass_context
 def learn_card_topic(context: Context) -> Topic:
-    """Today's topic for the Today card, by the coach's clock, so that tests and every server agree on the day."""
+    """Today's topic for the Today card, by the runtime's clock, so that tests and every server agree on the day."""
     request: Request = context["request"]
-    return topic_of_the_day(list(content.learn_topics().values()), coach_of(request).today())
+    return topic_of_the_day(list(content.learn_topics().values()), runtime_of(request).today())
 
 
 def install(templates: Jinja2Templates) -> None:

@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from backcoach import service
+from backcoach.app import outcomes
+from backcoach.app.runtime import Runtime
 from backcoach.domain.outcome import (
     ACTIVITIES,
     EXAMPLES,
@@ -19,7 +20,7 @@ from backcoach.domain.outcome import (
     OutcomeError,
     parse_outcome,
 )
-from backcoach.web.deps import Caller, CoachDep, PageCaller
+from backcoach.web.deps import Caller, PageCaller, RuntimeDep
 from backcoach.web.pages import check_csrf, redirect, render, signed_in
 
 router = APIRouter(include_in_schema=False)
@@ -27,14 +28,14 @@ router = APIRouter(include_in_schema=False)
 
 def _page(
     request: Request,
-    coach: service.Coach,
+    runtime: Runtime,
     me: Caller,
     status_code: int = 200,
     entered: list[dict[str, str]] | None = None,
     error: str | None = None,
 ) -> HTMLResponse:
-    stored = service.outcomes(coach, me.user_id)
-    summary = service.outcome_summary(coach, me.user_id)
+    stored = outcomes.outcomes(runtime, me.user_id)
+    summary = outcomes.outcome_summary(runtime, me.user_id)
     saved = [a.activity for a in stored[-1].record.activities] if stored else []
     rows = entered or [{"activity": name, "score": ""} for name in saved]
     rows += [{"activity": "", "score": ""}] * (ACTIVITIES - len(rows))
@@ -56,12 +57,12 @@ def _page(
 
 
 @router.get("/outcome", response_class=HTMLResponse)
-def outcome_form(request: Request, coach: CoachDep, caller: PageCaller) -> HTMLResponse:
-    return _page(request, coach, signed_in(caller))
+def outcome_form(request: Request, runtime: RuntimeDep, caller: PageCaller) -> HTMLResponse:
+    return _page(request, runtime, signed_in(caller))
 
 
 @router.post("/outcome", response_class=HTMLResponse)
-async def outcome(request: Request, coach: CoachDep, caller: PageCaller) -> Response:
+async def outcome(request: Request, runtime: RuntimeDep, caller: PageCaller) -> Response:
     me = signed_in(caller)
     form = await request.form()
     check_csrf(request, me, str(form.get("csrf", "")))
@@ -73,11 +74,11 @@ async def outcome(request: Request, coach: CoachDep, caller: PageCaller) -> Resp
     for number, row in enumerate(entered, 1):
         if not (row["score"].isascii() and row["score"].isdigit()):
             message = f"Activity {number}: choose a score from {SCORE_MIN} to {SCORE_MAX}."
-            return _page(request, coach, me, 422, entered, message)
+            return _page(request, runtime, me, 422, entered, message)
         activities.append({"activity": row["activity"], "score": int(row["score"])})
     try:
-        service.record_outcome(coach, me.user_id, parse_outcome({"date": coach.today(), "activities": activities}))
+        outcomes.record_outcome(runtime, me.user_id, parse_outcome({"date": runtime.today(), "activities": activities}))
     except OutcomeError as exc:
         where = f"Activity {int(exc.loc[1]) + 1}" if len(exc.loc) > 1 and isinstance(exc.loc[1], int) else "Activities"
-        return _page(request, coach, me, 422, entered, f"{where}: {exc.message}.")
+        return _page(request, runtime, me, 422, entered, f"{where}: {exc.message}.")
     return redirect("/progress#weekly-check")

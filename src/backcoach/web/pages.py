@@ -16,15 +16,19 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import UploadFile
 
-from backcoach import accounts, content, service
+from backcoach import content
+from backcoach.app import accounts, history, outcomes, plans, preferences, safety
+from backcoach.app.runtime import Runtime
+from backcoach.domain import errors
 from backcoach.domain.describe import describe
 from backcoach.domain.history import HistoryError, SessionRecord
 from backcoach.domain.ladders import rung_exercise
-from backcoach.domain.planner import Plan, PlanInfeasible, PlanRequest
+from backcoach.domain.planner import Plan, PlanInfeasible
 from backcoach.domain.screening import AGE_PROMPT, GROUP_TITLES, NOT_ADVICE, QUESTIONS, AnswersError, parse_answers
 from backcoach.domain.timeline import compile_timeline, resolve
 from backcoach.domain.vocab import CATEGORIES, EQUIPMENT, LEVELS, POSITIONS
-from backcoach.web.deps import SESSION_COOKIE, Caller, CoachDep, PageCaller, RowId, client_of
+from backcoach.render import kinematics
+from backcoach.web.deps import SESSION_COOKIE, Caller, PageCaller, RowId, RuntimeDep, client_of
 
 TEMPLATES = Path(__file__).parent / "templates"
 FORM_CSRF_COOKIE = "backcoach_form"
@@ -108,15 +112,15 @@ def figure(name: str, rung: str | None = None) -> Response:
             raise HTTPException(404, "no such rung")
         step = ladder.get(rung)
         exercise = rung_exercise(exercise, step).model_copy(update={"prescription": step.start})
-    body = svg(exercise, content.figures()[exercise_id])
+    body = svg(exercise, kinematics.figures()[exercise_id])
     return Response(body, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"})
 
 
 # Accounts
 
 
-def _start_session(request: Request, coach: service.Coach, user_id: int, to: str) -> RedirectResponse:
-    issued = accounts.issue_token(coach, user_id, "session")
+def _start_session(request: Request, runtime: Runtime, user_id: int, to: str) -> RedirectResponse:
+    issued = accounts.issue_token(runtime, user_id, "browser")
     response = redirect(to)
     response.set_cookie(
         SESSION_COOKIE,
@@ -138,20 +142,20 @@ def signup_form(request: Request, caller: PageCaller) -> HTMLResponse:
 @router.post("/signup", response_class=HTMLResponse)
 def signup(
     request: Request,
-    coach: CoachDep,
+    runtime: RuntimeDep,
     email: Annotated[str, Form()],
     password: Annotated[str, Form()],
     csrf: Csrf,
 ) -> Response:
     check_csrf(request, None, csrf)
     try:
-        account = accounts.register(coach, email, password)
+        account = accounts.register(runtime, email, password)
     except accounts.AccountError as exc:
         return render(request, "signup.html", None, 422, minimum=accounts.MIN_PASSWORD, error=str(exc), email=email)
     except accounts.EmailTaken:
         message = "An account with this email already exists: sign in instead."
         return render(request, "signup.html", None, 409, minimum=accounts.MIN_PASSWORD, error=message, email=email)
-    return _start_session(request, coach, account.id, "/onboarding")
+    return _start_session(request, runtime, account.id, "/onboarding")
 
 
 @router.get("/signin", response_class=HTMLResponse)
@@ -162,14 +166,14 @@ def signin_form(request: Request, caller: PageCaller) -> HTMLResponse:
 @router.post("/signin", response_class=HTMLResponse)
 def signin(
     request: Request,
-    coach: CoachDep,
+    runtime: RuntimeDep,
     email: Annotated[str, Form()],
     password: Annotated[str, Form()],
     csrf: Csrf,
 ) -> Response:
     check_csrf(request, None, csrf)
     try:
-        account = accounts.authenticate(coach, email, password, client_of(request))
+        account = accounts.authenticate(runtime, email, password, client_of(request))
     except accounts.TooManyAttempts as exc:
         minutes = max(1, exc.retry_after // 60)
         message = f"Too many failed sign-ins. Please wait about {minutes} minutes and try again."
@@ -178,15 +182,15 @@ def signin(
         return response
     except accounts.BadCredentials:
         return render(request, "signin.html", None, 401, error="Wrong email or password.", email=email)
-    next_page = "/today" if accounts.preferences(coach, account.id) else "/onboarding"
-    return _start_session(request, coach, account.id, next_page)
+    next_page = "/today" if preferences.saved(runtime, account.id) else "/onboarding"
+    return _start_session(request, runtime, account.id, next_page)
 
 
 @router.post("/signout")
-def signout(request: Request, coach: CoachDep, caller: PageCaller, csrf: Csrf) -> Response:
+def signout(request: Request, runtime: RuntimeDep, caller: PageCaller, csrf: Csrf) -> Response:
     if caller is not None:
         check_csrf(request, caller, csrf)
-        accounts.revoke(coach, request.cookies.get(SESSION_COOKIE))
+        accounts.revoke(runtime, request.cookies.get(SESSION_COOKIE))
     response = redirect("/")
     response.delete_cookie(SESSION_COOKIE)
     return response
@@ -208,7 +212,7 @@ def _screen_form() -> dict[str, Any]:
 
 
 @router.post("/screen", response_class=HTMLResponse)
-async def screen(request: Request, coach: CoachDep, caller: PageCaller) -> Response:
+async def screen(request: Request, runtime: RuntimeDep, caller: PageCaller) -> Response:
     me = signed_in(caller)
     form = await request.form()
     check_csrf(request, me, str(form.get("csrf", "")))
@@ -221,57 +225,51 @@ async def screen(request: Request, coach: CoachDep, caller: PageCaller) -> Respo
     except (ValueError, AnswersError) as exc:
         problem = "age: must be a whole number of years" if not isinstance(exc, AnswersError) else str(exc)
         return render(request, "screen.html", me, 422, error=problem, checked=raw, **_screen_form())
-    result = service.take_screen(coach, me.user_id, answers)
+    result = safety.take_screen(runtime, me.user_id, answers)
     if result.blocks:
         return render(request, "screen_result.html", me, result=result)
-    if accounts.preferences(coach, me.user_id) is None:
+    if preferences.saved(runtime, me.user_id) is None:
         return redirect("/preferences")
     return render(request, "screen_result.html", me, result=result)
 
 
 @router.post("/clearance", response_class=HTMLResponse)
 def clearance(
-    request: Request, coach: CoachDep, caller: PageCaller, note: Annotated[str, Form()], csrf: Csrf
+    request: Request, runtime: RuntimeDep, caller: PageCaller, note: Annotated[str, Form()], csrf: Csrf
 ) -> Response:
     me = signed_in(caller)
     check_csrf(request, me, csrf)
     try:
-        result = service.record_clinician_clearance(coach, me.user_id, note)
+        result = safety.record_clinician_clearance(runtime, me.user_id, note)
     except AnswersError as exc:
         return render(request, "error.html", me, 422, title="Please check the form", problems=[str(exc)])
     return render(request, "screen_result.html", me, result=result)
 
 
 @router.get("/preferences", response_class=HTMLResponse)
-def preferences_form(request: Request, coach: CoachDep, caller: PageCaller) -> HTMLResponse:
+def preferences_form(request: Request, runtime: RuntimeDep, caller: PageCaller) -> HTMLResponse:
     me = signed_in(caller)
-    prefs = accounts.preferences(coach, me.user_id) or {
-        "minutes": 15,
-        "equipment": [],
-        "floor": True,
-        "level": "beginner",
-    }
+    prefs = preferences.current(runtime, me.user_id)
     return render(request, "preferences.html", me, prefs=prefs, equipment=EQUIPMENT)
 
 
 @router.post("/preferences", response_class=HTMLResponse)
-async def save_preferences(request: Request, coach: CoachDep, caller: PageCaller) -> Response:
+async def save_preferences(request: Request, runtime: RuntimeDep, caller: PageCaller) -> Response:
     me = signed_in(caller)
     form = await request.form()
     check_csrf(request, me, str(form.get("csrf", "")))
-    chosen = [str(v) for v in form.getlist("equipment")]
-    prefs = {
-        "minutes": form.get("minutes", "15"),
-        "equipment": chosen,
+    raw = {
+        "minutes": str(form.get("minutes", "15")),
+        "equipment": [str(v) for v in form.getlist("equipment")],
         "floor": form.get("floor") == "yes",
-        "level": form.get("level", "beginner"),
+        "level": str(form.get("level", "beginner")),
+        "sessions_per_day": str(form.get("sessions_per_day", "1")),
     }
     try:
-        minutes = int(str(prefs["minutes"]))
-        PlanRequest(minutes, frozenset(chosen), bool(prefs["floor"]), str(prefs["level"]))  # type: ignore[arg-type]
-    except ValueError as exc:
-        return render(request, "preferences.html", me, 422, prefs=prefs, equipment=EQUIPMENT, error=str(exc))
-    accounts.save_preferences(coach, me.user_id, {**prefs, "minutes": minutes})
+        chosen = preferences.parse(raw)
+    except errors.InvalidInput as exc:
+        return render(request, "preferences.html", me, 422, prefs=raw, equipment=EQUIPMENT, error=str(exc))
+    preferences.save(runtime, me.user_id, chosen)
     return redirect("/today")
 
 
@@ -285,45 +283,45 @@ def display_names() -> dict[str, str]:
     return names
 
 
-def todays_plan(coach: service.Coach, user_id: int) -> Plan:
-    return service.make_plan(coach, user_id, accounts.preferred_request(coach, user_id))
+def todays_plan(runtime: Runtime, user_id: int) -> Plan:
+    return plans.make_plan(runtime, user_id, plans.plan_request(runtime, user_id))
 
 
 @router.get("/today", response_class=HTMLResponse)
-def today(request: Request, coach: CoachDep, caller: PageCaller) -> HTMLResponse:
+def today(request: Request, runtime: RuntimeDep, caller: PageCaller) -> HTMLResponse:
     me = signed_in(caller)
     try:
-        plan = todays_plan(coach, me.user_id)
-    except service.Blocked as exc:
+        plan = todays_plan(runtime, me.user_id)
+    except safety.Blocked as exc:
         return render(request, "blocked.html", me, 403, message=str(exc))
     except PlanInfeasible as exc:
         return render(request, "error.html", me, 422, title="No session fits these options", message=str(exc))
     names = {e.id: e for e in content.catalogue()}
-    outcome_due = service.outcome_due(coach, me.user_id)
+    outcome_due = outcomes.outcome_due(runtime, me.user_id)
     return render(request, "today.html", me, plan=plan, exercises=names, outcome_due=outcome_due)
 
 
-def player_items(coach: service.Coach, user_id: int, program_id: str | None) -> tuple[str, list[Any]]:
+def player_items(runtime: Runtime, user_id: int, program_id: str | None) -> tuple[str, list[Any]]:
     if program_id:
         program = content.programs().get(program_id)
         if program is None:
             raise HTTPException(404, "no such program")
         return program.title, [(content.catalogue().get(i.exercise), resolve(i.prescription)) for i in program.items]
-    plan = todays_plan(coach, user_id)
-    return "Today's session", [(service.rung_exercise(coach, i.exercise, i.rung), i.prescription) for i in plan.items]
+    plan = todays_plan(runtime, user_id)
+    return "Today's session", [(plans.rung_exercise(runtime, i.exercise, i.rung), i.prescription) for i in plan.items]
 
 
 @router.get("/player", response_class=HTMLResponse)
 def player(
-    request: Request, coach: CoachDep, caller: PageCaller, program: str | None = None, speed: float = 1.0
+    request: Request, runtime: RuntimeDep, caller: PageCaller, program: str | None = None, speed: float = 1.0
 ) -> HTMLResponse:
     me = signed_in(caller)
     try:
-        service.ensure_allowed(coach, me.user_id, session=True)
-        title, items = player_items(coach, me.user_id, program)
-    except service.Blocked as exc:
+        safety.ensure_allowed(runtime, me.user_id, session=True)
+        title, items = player_items(runtime, me.user_id, program)
+    except safety.Blocked as exc:
         return render(request, "blocked.html", me, 403, message=str(exc))
-    except service.ScreenNeeded as exc:
+    except safety.ScreenNeeded as exc:
         return render(request, "screen_needed.html", me, 403, message=str(exc))
     except PlanInfeasible as exc:
         return render(request, "error.html", me, 422, title="No session fits these options", message=str(exc))
@@ -354,47 +352,47 @@ def player(
 
 
 @router.get("/checkin", response_class=HTMLResponse)
-def checkin_form(request: Request, coach: CoachDep, caller: PageCaller) -> HTMLResponse:
+def checkin_form(request: Request, runtime: RuntimeDep, caller: PageCaller) -> HTMLResponse:
     me = signed_in(caller)
-    stored = service.sessions(coach, me.user_id)
+    stored = history.sessions(runtime, me.user_id)
     latest = max(stored, key=lambda s: (s.record.date, s.id)) if stored else None
     return render(request, "checkin.html", me, latest=latest)
 
 
 @router.post("/checkin", response_class=HTMLResponse)
 def checkin(
-    request: Request, coach: CoachDep, caller: PageCaller, pain: Annotated[int, Form(ge=0, le=10)], csrf: Csrf
+    request: Request, runtime: RuntimeDep, caller: PageCaller, pain: Annotated[int, Form(ge=0, le=10)], csrf: Csrf
 ) -> Response:
     me = signed_in(caller)
     check_csrf(request, me, csrf)
     try:
-        service.checkin(coach, me.user_id, pain)
-    except service.NotFound:
+        history.checkin(runtime, me.user_id, pain)
+    except errors.NotFound:
         return render(request, "error.html", me, 404, title="Nothing to check in for", message="Do a session first.")
     return redirect("/progress")
 
 
 @router.get("/progress", response_class=HTMLResponse)
-def progress(request: Request, coach: CoachDep, caller: PageCaller) -> HTMLResponse:
+def progress(request: Request, runtime: RuntimeDep, caller: PageCaller) -> HTMLResponse:
     me = signed_in(caller)
-    summary = service.progress(coach, me.user_id)
-    records = service.records(coach, me.user_id)
+    summary = history.progress(runtime, me.user_id)
+    records = history.records(runtime, me.user_id)
     exercises = sorted({i.exercise for r in records for i in r.items})
     names = {e: content.catalogue().get(e).name for e in exercises if e in content.catalogue()}
-    outcome = service.outcome_summary(coach, me.user_id)
+    outcome = outcomes.outcome_summary(runtime, me.user_id)
     return render(request, "progress.html", me, summary=summary, exercises=exercises, names=names, outcome=outcome)
 
 
 @router.get("/progress/{chart}.svg")
-def progress_chart(chart: str, coach: CoachDep, caller: PageCaller, exercise: str | None = None) -> Response:
+def progress_chart(chart: str, runtime: RuntimeDep, caller: PageCaller, exercise: str | None = None) -> Response:
     from backcoach.render import charts
 
     me = signed_in(caller)
     if chart == "outcome":
-        checks = [s.record for s in service.outcomes(coach, me.user_id)]
+        checks = [s.record for s in outcomes.outcomes(runtime, me.user_id)]
         return Response(charts.outcome_svg(checks), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
-    records = service.records(coach, me.user_id)
-    summary = service.progress(coach, me.user_id)
+    records = history.records(runtime, me.user_id)
+    summary = history.progress(runtime, me.user_id)
     if chart == "pain":
         body = charts.pain_svg(records)
     elif chart == "weeks":
@@ -408,17 +406,17 @@ def progress_chart(chart: str, coach: CoachDep, caller: PageCaller, exercise: st
 
 
 @router.get("/history", response_class=HTMLResponse)
-def history(request: Request, coach: CoachDep, caller: PageCaller) -> HTMLResponse:
+def history_page(request: Request, runtime: RuntimeDep, caller: PageCaller) -> HTMLResponse:
     me = signed_in(caller)
-    stored = sorted(service.sessions(coach, me.user_id), key=lambda s: (s.record.date, s.id), reverse=True)
+    stored = sorted(history.sessions(runtime, me.user_id), key=lambda s: (s.record.date, s.id), reverse=True)
     names = display_names()
     return render(request, "history.html", me, sessions=stored, names=names)
 
 
 @router.get("/history/{session_id}", response_class=HTMLResponse)
-def session_page(request: Request, session_id: RowId, coach: CoachDep, caller: PageCaller) -> HTMLResponse:
+def session_page(request: Request, session_id: RowId, runtime: RuntimeDep, caller: PageCaller) -> HTMLResponse:
     me = signed_in(caller)
-    with coach.unit(me.user_id) as repo:
+    with runtime.unit(me.user_id) as repo:
         stored = repo.get_session(session_id)
     if stored is None:
         raise HTTPException(404, "no such session")
@@ -427,11 +425,11 @@ def session_page(request: Request, session_id: RowId, coach: CoachDep, caller: P
 
 
 @router.post("/history/{session_id}", response_class=HTMLResponse)
-async def session_edit(request: Request, session_id: RowId, coach: CoachDep, caller: PageCaller) -> Response:
+async def session_edit(request: Request, session_id: RowId, runtime: RuntimeDep, caller: PageCaller) -> Response:
     me = signed_in(caller)
     form = await request.form()
     check_csrf(request, me, str(form.get("csrf", "")))
-    with coach.unit(me.user_id) as repo:
+    with runtime.unit(me.user_id) as repo:
         stored = repo.get_session(session_id)
         if stored is None:
             raise HTTPException(404, "no such session")
@@ -459,10 +457,12 @@ async def session_edit(request: Request, session_id: RowId, coach: CoachDep, cal
 
 
 @router.post("/history/{session_id}/delete")
-def session_delete(request: Request, session_id: RowId, coach: CoachDep, caller: PageCaller, csrf: Csrf) -> Response:
+def session_delete(
+    request: Request, session_id: RowId, runtime: RuntimeDep, caller: PageCaller, csrf: Csrf
+) -> Response:
     me = signed_in(caller)
     check_csrf(request, me, csrf)
-    with coach.unit(me.user_id) as repo:
+    with runtime.unit(me.user_id) as repo:
         if not repo.delete_session(session_id):
             raise HTTPException(404, "no such session")
     return redirect("/history")
@@ -538,15 +538,15 @@ def program_page(request: Request, program_id: str, caller: PageCaller) -> HTMLR
 
 
 @router.get("/today/handout.pdf")
-def today_handout(coach: CoachDep, caller: PageCaller) -> Response:
+def today_handout(runtime: RuntimeDep, caller: PageCaller) -> Response:
     from backcoach.render.handout import handout_pdf
 
     me = signed_in(caller)
     try:
-        plan = todays_plan(coach, me.user_id)
-    except (service.Blocked, PlanInfeasible) as exc:
+        plan = todays_plan(runtime, me.user_id)
+    except (safety.Blocked, PlanInfeasible) as exc:
         raise HTTPException(403, str(exc)) from None
-    items = [(service.rung_exercise(coach, i.exercise, i.rung), i.prescription) for i in plan.items]
+    items = [(plans.rung_exercise(runtime, i.exercise, i.rung), i.prescription) for i in plan.items]
     pdf = handout_pdf("Today's session", items, plan.cautions, minutes=plan.minutes)
     return Response(
         pdf, media_type="application/pdf", headers={"Content-Disposition": 'inline; filename="backcoach-plan.pdf"'}
@@ -567,14 +567,14 @@ def program_handout(program_id: str) -> Response:
 
 
 @router.get("/calendar/{token}.ics")
-def calendar(token: str, coach: CoachDep) -> Response:
+def calendar(token: str, runtime: RuntimeDep) -> Response:
     from backcoach.render.calendar import plan_calendar
 
-    user_id = accounts.user_for_calendar(coach, token)
+    user_id = accounts.user_for_calendar(runtime, token)
     if user_id is None:
         raise HTTPException(404, "no such calendar")
-    prefs = accounts.preferences(coach, user_id) or {}
-    body = plan_calendar(coach.today(), int(prefs.get("minutes", 15)), int(prefs.get("sessions_per_day", 1)))
+    prefs = preferences.current(runtime, user_id)
+    body = plan_calendar(runtime.today(), prefs.minutes, prefs.sessions_per_day)
     return Response(body, media_type="text/calendar", headers={"Cache-Control": "no-store"})
 
 
@@ -582,27 +582,27 @@ def calendar(token: str, coach: CoachDep) -> Response:
 
 
 @router.get("/account", response_class=HTMLResponse)
-def account(request: Request, coach: CoachDep, caller: PageCaller) -> HTMLResponse:
+def account(request: Request, runtime: RuntimeDep, caller: PageCaller) -> HTMLResponse:
     me = signed_in(caller)
-    feed = f"{request.base_url}calendar/{accounts.calendar_token(coach, me.user_id)}.ics"
-    latest = service.latest_screen(coach, me.user_id)
+    feed = f"{request.base_url}calendar/{accounts.calendar_token(runtime, me.user_id)}.ics"
+    latest = safety.latest_screen(runtime, me.user_id)
     return render(request, "account.html", me, feed=feed, latest=latest)
 
 
 @router.get("/account/export.json")
-def account_export(coach: CoachDep, caller: PageCaller) -> Response:
-    from backcoach.web.transfer import export_account
+def account_export(runtime: RuntimeDep, caller: PageCaller) -> Response:
+    from backcoach.app.transfer import export_account
 
     me = signed_in(caller)
-    body = json.dumps(export_account(coach, me.user_id), indent=2, ensure_ascii=False)
-    stamp = coach.today().isoformat()
+    body = json.dumps(export_account(runtime, me.user_id), indent=2, ensure_ascii=False)
+    stamp = runtime.today().isoformat()
     headers = {"Content-Disposition": f'attachment; filename="backcoach-{stamp}.json"'}
     return Response(body, media_type="application/json", headers=headers)
 
 
 @router.post("/account/import", response_class=HTMLResponse)
-async def account_import(request: Request, coach: CoachDep, caller: PageCaller) -> Response:
-    from backcoach.web.transfer import TransferError, import_account
+async def account_import(request: Request, runtime: RuntimeDep, caller: PageCaller) -> Response:
+    from backcoach.app.transfer import TransferError, import_account
 
     me = signed_in(caller)
     form = await request.form()
@@ -610,11 +610,11 @@ async def account_import(request: Request, coach: CoachDep, caller: PageCaller) 
     upload = form.get("file")
     try:
         if not isinstance(upload, UploadFile):
-            raise TransferError(["file"], "choose a backcoach export file")
+            raise TransferError("choose a backcoach export file", ("file",))
         raw = json.loads(await upload.read())
         if not isinstance(raw, dict):
-            raise TransferError(["file"], "not a backcoach export")
-        counts = import_account(coach, me.user_id, raw)
+            raise TransferError("not a backcoach export", ("file",))
+        counts = import_account(runtime, me.user_id, raw)
     except (TransferError, HistoryError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         return render(request, "error.html", me, 422, title="Nothing was imported", problems=[str(exc)])
     message = (
@@ -626,13 +626,13 @@ async def account_import(request: Request, coach: CoachDep, caller: PageCaller) 
 
 @router.post("/account/delete")
 def account_delete(
-    request: Request, coach: CoachDep, caller: PageCaller, csrf: Csrf, confirm: Annotated[str, Form()] = ""
+    request: Request, runtime: RuntimeDep, caller: PageCaller, csrf: Csrf, confirm: Annotated[str, Form()] = ""
 ) -> Response:
     me = signed_in(caller)
     check_csrf(request, me, csrf)
     if confirm.strip().lower() != "delete":
         return render(request, "error.html", me, 422, title="Not deleted", message='Type "delete" to confirm.')
-    accounts.delete_account(coach, me.user_id)
+    accounts.delete_account(runtime, me.user_id)
     response = redirect("/")
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -8,7 +8,7 @@ A pose is the pelvis's position and angle plus relative joint angles (spine, nec
 hip/knee/ankle of the near and far limbs). A limb may instead name where its wrist or ankle must be (a hand or a
 foot on the floor, the chair or the wall); two-link inverse kinematics then finds the angles, choosing the solution
 that bends the knee or elbow the anatomical way. Joint positions can be computed for any moment of the cycle, which
-is what the drawings, the plausibility tests and (later) synthetic landmark sequences for a camera coach use.
+is what the drawings, the plausibility tests and (later) synthetic landmark sequences for a camera runtime use.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -489,7 +490,7 @@ def timing_for(prescription: Prescription, rep_s: float, relax_s: float) -> Timi
 
 
 def landmarks(figure: Figure, fps: float = 30.0) -> list[dict[str, Point]]:
-    """One cycle as a sequence of named body points at a frame rate: synthetic input for a motion coach."""
+    """One cycle as a sequence of named body points at a frame rate: synthetic input for a motion runtime."""
     frames = max(2, math.ceil(figure.duration * fps))
     return [figure.points_at(k / fps) for k in range(frames)]
 
@@ -543,3 +544,9 @@ def load_figures(root: object | None = None) -> dict[str, FigureSpec]:
 
 def exercise_figure(spec: FigureSpec, prescription: Prescription, rep_s: float, relax_s: float) -> Figure:
     return Figure(spec, timing_for(prescription, rep_s, relax_s))
+
+
+@cache
+def figures() -> dict[str, FigureSpec]:
+    """Every exercise's figure, loaded on first use and shared."""
+    return load_figures()

@@ -1,0 +1,186 @@
+"""Plans and doses: the history the dose rules read, each exercise's next dose, and the day's plan
+(docs/dosing.md, docs/planner.md)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from backcoach.app import preferences
+from backcoach.app.runtime import Runtime
+from backcoach.app.safety import ensure_allowed, latest_screen, screen_cautions
+from backcoach.domain import dosing, ladders
+from backcoach.domain.catalogue import Exercise, Prescription
+from backcoach.domain.errors import InvalidInput
+from backcoach.domain.history import completed
+from backcoach.domain.planner import Dose, Excluded, LeftOut, Plan, PlanRequest, build_plan
+from backcoach.domain.vocab import Equipment, PlanLevel
+from backcoach.storage.repository import StoredScreen
+
+
+class DateBeforeHistory(InvalidInput):
+    """A plan or dose asked for a day before the latest session: the rules only look forward."""
+
+    def __init__(self, on: dt.date, latest: dt.date) -> None:
+        super().__init__(
+            f"{on.isoformat()} is before your latest session ({latest.isoformat()}); plan for that day or later",
+            ("date",),
+        )
+        self.on = on
+        self.latest = latest
+
+
+@dataclass(frozen=True)
+class DoseHistory:
+    """What the dose rules read for one day, and no more: each exercise's attempts in the last 6 weeks (and its
+    last two however old), the pain before every session of the last 14 days, and the first attempt of all."""
+
+    on: dt.date
+    attempts: dict[str, list[dosing.Attempt]]
+    pains: list[tuple[dt.date, int]]
+    earliest: dt.date | None
+
+
+def dose_history(runtime: Runtime, user_id: int, on: dt.date | None = None) -> DoseHistory:
+    """The history the dose rules read for `on` (default today). A day before the latest session is refused."""
+    day = on or runtime.today()
+    since = day - dt.timedelta(days=dosing.HISTORY_DAYS)
+    with runtime.unit(user_id) as repo:
+        latest = repo.latest_session_date()
+        if on is not None and latest is not None and on < latest:
+            raise DateBeforeHistory(on, latest)
+        rows, earliest = repo.recent_attempts(since, last=dosing.HISTORY_LAST)
+        pains = repo.pains_before(day - dt.timedelta(days=dosing.BASELINE_DAYS))
+    found: dict[str, list[dosing.Attempt]] = {}
+    for row in rows:
+        prescription = Prescription.model_validate(row["prescription"])
+        found.setdefault(row["exercise"], []).append(
+            dosing.Attempt(
+                date=row["date"],
+                prescription=prescription,
+                completed=completed(prescription, row["completed_reps"], row["completed_sets"]),
+                difficulty=row["difficulty"],
+                pain_during=row["pain_during"],
+                pain_before=row["pain_before"],
+                pain_after=row["pain_after"],
+                pain_next_morning=row["pain_next_morning"],
+                rung=row["rung"],
+            )
+        )
+    return DoseHistory(day, found, pains, earliest)
+
+
+def attempts(runtime: Runtime, user_id: int) -> dict[str, list[dosing.Attempt]]:
+    """Every exercise's recent attempts, oldest first (what the dose rules read)."""
+    return dose_history(runtime, user_id).attempts
+
+
+Decide = Callable[[Exercise], dosing.DoseDecision]
+
+
+def decider(runtime: Runtime, latest: StoredScreen | None, history: DoseHistory) -> Decide:
+    """The dose rule for this person on this day: after a check-first screen, a first dose starts gently."""
+    gentle = latest is not None and latest.result.clearance == "check-first"
+
+    def decide(exercise: Exercise) -> dosing.DoseDecision:
+        ladder = runtime.ladders[exercise.id]
+        tries = history.attempts.get(exercise.id, [])
+        decision = dosing.next_dose(exercise, ladder, tries, on=history.on, pains=history.pains)
+        if gentle and decision.decision == "start" and not tries:
+            return dosing.gentle_start(exercise, ladder)
+        return decision
+
+    return decide
+
+
+def todays_decider(runtime: Runtime, user_id: int) -> Decide:
+    """Today's dose rule for this person, without the safety gate (for recording what was already done)."""
+    return decider(runtime, latest_screen(runtime, user_id), dose_history(runtime, user_id))
+
+
+def next_dose(runtime: Runtime, user_id: int, exercise: Exercise, on: dt.date | None = None) -> dosing.DoseDecision:
+    """The exercise's next dose. One the safety screen leaves out rests, with the screen's reason: plans leave it
+    out, and asking for its dose must not suggest otherwise."""
+    latest = ensure_allowed(runtime, user_id)
+    decision = decider(runtime, latest, dose_history(runtime, user_id, on))(exercise)
+    left_out = next((e for e in (latest.result.exclusions if latest else []) if e.exercise == exercise.id), None)
+    if left_out is not None:
+        reason = f"Left out of your plans by your safety check: {left_out.reason}."
+        return dataclasses.replace(decision, decision="rest", reason=reason)
+    return decision
+
+
+def rung_exercise(runtime: Runtime, exercise_id: str, rung_id: str | None) -> Exercise:
+    """The exercise as a rung of its ladder is done (its own name and steps): what the player, timeline and
+    handouts show. An unknown or missing rung is the standard exercise."""
+    exercise = runtime.catalogue.get(exercise_id)
+    ladder = runtime.ladders[exercise_id]
+    if rung_id is None or rung_id not in ladder:
+        return exercise
+    return ladders.rung_exercise(exercise, ladder.get(rung_id))
+
+
+def plan_request(
+    runtime: Runtime,
+    user_id: int,
+    *,
+    minutes: int | None = None,
+    equipment: frozenset[Equipment] | None = None,
+    floor: bool | None = None,
+    level: PlanLevel | None = None,
+) -> PlanRequest:
+    """The plan options given, falling back to the person's saved preferences, then to the defaults.
+    Raises PlanInputError for a value outside its allowed set."""
+    return preferences.current(runtime, user_id).request(minutes=minutes, equipment=equipment, floor=floor, level=level)
+
+
+def make_plan(runtime: Runtime, user_id: int, request: PlanRequest, on: dt.date | None = None) -> Plan:
+    """The plan for `on` (default today): gated by the safety screen, shaped by its answers, dosed from the
+    person's history on each exercise's ladder."""
+    latest = ensure_allowed(runtime, user_id)
+    history = dose_history(runtime, user_id, on)
+    cautions = screen_cautions(latest, runtime.now())
+    if latest is not None and latest.result.clearance == "check-first" and request.level != "beginner":
+        request = PlanRequest(request.minutes, request.equipment, request.floor, "beginner")
+    decide = decider(runtime, latest, history)
+    catalogue = runtime.catalogue
+    decisions = {e.id: decide(e) for e in catalogue}
+    resting = [
+        Excluded(e.id, e.name, decisions[e.id].reason.rstrip(".")) for e in catalogue if dosing.flagged(decisions[e.id])
+    ]
+    for left in resting:
+        cautions.append(f"{left.name} is resting for now: {left.reason}.")
+    cautions += [
+        f"{e.name} went over your pain limit twice in a row: today it is {decisions[e.id].name}."
+        for e in catalogue
+        if decisions[e.id].swapped
+    ]
+    cleared = latest is None or latest.result.clearance == "clear"
+    if (
+        request.level == "beginner"
+        and cleared
+        and dosing.ready_for_advanced(
+            catalogue.exercises, runtime.ladders, history.attempts, history.on, history.earliest
+        )
+    ):
+        cautions.append(
+            "You have been comfortable at full dose for two weeks: the advanced exercises are open to you "
+            "(choose the advanced level in your plan options)."
+        )
+
+    def dose_for(e: Exercise) -> Dose:
+        decision = decisions[e.id]
+        changed = decision.decision in ("progress", "regress") or (
+            decision.decision == "start" and e.id in history.attempts
+        )
+        return Dose(decision.prescription, decision.rung, decision.name, decision.reason if changed else None)
+
+    excluded: list[LeftOut] = [*(latest.result.exclusions if latest else []), *resting]
+    return build_plan(catalogue, request, dose_for=dose_for, cautions=cautions, excluded=excluded)
+
+
+def todays_plan(runtime: Runtime, user_id: int) -> Plan:
+    """Today's plan with the person's saved options (Today, the Player, the handout)."""
+    return make_plan(runtime, user_id, plan_request(runtime, user_id))

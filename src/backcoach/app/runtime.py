@@ -1,0 +1,92 @@
+"""The runtime: what every use case runs with, wired in one factory.
+
+Settings, the database engine, the clock and the content (catalogue and ladders) are built once by
+`create_runtime`; nothing is read or connected at import time. Tests inject the clock and a cheap password hasher.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from backcoach import content
+from backcoach.domain.catalogue import Catalogue
+from backcoach.domain.ladders import Ladder
+from backcoach.settings import Settings, load_settings
+from backcoach.storage.engine import database_url, ensure_current, make_engine
+from backcoach.storage.repository import AccountRepository, UserRepository
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    transactions: sessionmaker[Session]
+    clock: Clock
+    catalogue: Catalogue
+    ladders: Mapping[str, Ladder]
+    hasher: PasswordHasher
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+    def today(self) -> dt.date:
+        """The person's own calendar day: sessions are dated in local time."""
+        return self.clock().astimezone().date()
+
+    @contextmanager
+    def unit(self, user_id: int) -> Iterator[UserRepository]:
+        """One transaction for one person: everything inside is stored together, or nothing is."""
+        with self.transactions.begin() as db:
+            yield UserRepository(db, user_id)
+
+    @contextmanager
+    def accounts(self) -> Iterator[AccountRepository]:
+        """One transaction over what belongs to no one person yet: sign-up, sign-in, tokens."""
+        with self.transactions.begin() as db:
+            yield AccountRepository(db)
+
+    def local_user(self) -> int:
+        with self.accounts() as repo:
+            return repo.local_user_id(self.now())
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def create_runtime(
+    settings: Settings | None = None,
+    clock: Clock = utc_now,
+    migrate: bool = True,
+    hasher: PasswordHasher | None = None,
+) -> Runtime:
+    from argon2 import PasswordHasher
+
+    settings = settings or load_settings()
+    engine = make_engine(database_url(settings))
+    if migrate:
+        ensure_current(engine)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        transactions=sessionmaker(engine, expire_on_commit=False),
+        clock=clock,
+        catalogue=content.catalogue(),
+        ladders=content.ladders(),
+        hasher=hasher or PasswordHasher(),
+    )
