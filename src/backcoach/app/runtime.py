@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -41,6 +42,13 @@ class Runtime:
     catalogue: Catalogue
     ladders: Mapping[str, Ladder]
     hasher: PasswordHasher
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        """Every exercise's and every rung's display name by id: what history, charts and handouts show."""
+        names = {e.id: e.name for e in self.catalogue}
+        names.update({r.id: r.name for ladder in self.ladders.values() for r in ladder.rungs})
+        return names
 
     def now(self) -> dt.datetime:
         return self.clock()

@@ -30,3 +30,21 @@ SPINAL_DIRECTIONS: tuple[SpinalDirection, ...] = get_args(SpinalDirection)
 
 # A plan at 15 minutes or more must work the three groups that hold the lower back up.
 CORE_TARGETS: tuple[Target, ...] = ("abdominals", "back-extensors", "glutes")
+
+
+def parse_equipment(raw: str) -> frozenset[Equipment]:
+    """A comma-separated list drawn from the equipment vocabulary, as the CLI and the API take it; "none" or
+    nothing means no equipment. Raises InvalidInput naming `equipment` and the allowed values."""
+    from backcoach.domain.errors import InvalidInput
+
+    items = [v.strip().lower() for v in raw.split(",") if v.strip()]
+    if items == ["none"]:
+        return frozenset()
+    chosen: set[Equipment] = set()
+    for item in items:
+        if item not in EQUIPMENT:
+            raise InvalidInput(
+                f"{item!r} is not one of {', '.join(EQUIPMENT)} (comma-separated, or none)", ("equipment",)
+            )
+        chosen.add(item)  # type: ignore[arg-type]
+    return frozenset(chosen)

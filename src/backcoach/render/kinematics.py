@@ -8,7 +8,7 @@ A pose is the pelvis's position and angle plus relative joint angles (spine, nec
 hip/knee/ankle of the near and far limbs). A limb may instead name where its wrist or ankle must be (a hand or a
 foot on the floor, the chair or the wall); two-link inverse kinematics then finds the angles, choosing the solution
 that bends the knee or elbow the anatomical way. Joint positions can be computed for any moment of the cycle, which
-is what the drawings, the plausibility tests and (later) synthetic landmark sequences for a camera runtime use.
+is what the drawings, the plausibility tests and (later) synthetic landmark sequences for a camera coach use.
 """
 
 from __future__ import annotations

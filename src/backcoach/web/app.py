@@ -61,22 +61,22 @@ class SecurityHeaders:
 
 
 def create_app(settings: Settings | None = None, clock: Clock = utc_now, runtime: Runtime | None = None) -> FastAPI:
-    app_coach = runtime or create_runtime(settings, clock=clock)
+    runtime_ = runtime or create_runtime(settings, clock=clock)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        app_coach.dispose()
+        runtime_.dispose()
 
     app = FastAPI(
         title="backcoach",
         version=__version__,
-        summary="A home runtime for lower-back exercises. Not medical advice.",
+        summary="A home coach for lower-back exercises. Not medical advice.",
         docs_url=None,  # the interactive docs load assets from a CDN; the OpenAPI document stays at /openapi.json
         redoc_url=None,
         lifespan=lifespan,
     )
-    app.state.runtime = app_coach
+    app.state.runtime = runtime_
     from starlette.middleware.gzip import GZipMiddleware
 
     app.add_middleware(GZipMiddleware, minimum_size=800)
