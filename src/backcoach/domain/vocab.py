@@ -46,5 +46,5 @@ def parse_equipment(raw: str) -> frozenset[Equipment]:
             raise InvalidInput(
                 f"{item!r} is not one of {', '.join(EQUIPMENT)} (comma-separated, or none)", ("equipment",)
             )
-        chosen.add(item)  # type: ignore[arg-type]
+        chosen.add(item)
     return frozenset(chosen)
