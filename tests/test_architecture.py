@@ -1,40 +1,46 @@
-"""The domain core stays free of adapters and frameworks; entry points stay light."""
+"""The layers are import-linter contracts in pyproject.toml (run by `make test`); entry points stay light."""
 
 from __future__ import annotations
 
-import ast
+import re
 import subprocess
 import sys
+import tomllib
+from importlib.metadata import packages_distributions
 from pathlib import Path
+from typing import Any
 
-import backcoach.domain
-
-DOMAIN = Path(backcoach.domain.__file__).parent
-ALLOWED_THIRD_PARTY = {"pydantic"}
-
-
-def imported_roots(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-    return names
+PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
+# The one third-party package the domain may use: its records are pydantic models.
+DOMAIN_MAY_USE = {"pydantic"}
 
 
-def test_the_domain_imports_only_the_standard_library_pydantic_and_itself() -> None:
-    offenders = []
-    for path in sorted(DOMAIN.glob("*.py")):
-        for name in imported_roots(path):
-            root = name.split(".")[0]
-            if root in sys.stdlib_module_names or root in ALLOWED_THIRD_PARTY or root == "__future__":
-                continue
-            if name.startswith("backcoach.domain"):
-                continue
-            offenders.append(f"{path.name} imports {name}")
-    assert not offenders, offenders
+def contract(config: dict[str, Any], contract_id: str) -> dict[str, Any]:
+    contracts: list[dict[str, Any]] = config["tool"]["importlinter"]["contracts"]
+    return next(c for c in contracts if c.get("id") == contract_id)
+
+
+def import_names(distribution: str) -> set[str]:
+    wanted = distribution.lower().replace("_", "-")
+    return {
+        name
+        for name, owners in packages_distributions().items()
+        if any(owner.lower().replace("_", "-") == wanted for owner in owners)
+    }
+
+
+def test_the_pure_domain_contract_forbids_every_runtime_dependency_but_pydantic() -> None:
+    # A forbidden contract is a deny list; this keeps it an allow list as dependencies are added.
+    config = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))
+    forbidden = set(contract(config, "pure-domain")["forbidden_modules"])
+    missing = []
+    for requirement in config["project"]["dependencies"]:
+        match = re.match(r"[A-Za-z0-9_.-]+", requirement)
+        assert match is not None, requirement
+        names = import_names(match.group(0))
+        assert names, f"{requirement} is not installed"
+        missing += sorted(f"{name} (from {match.group(0)})" for name in names - DOMAIN_MAY_USE - forbidden)
+    assert not missing, f"add to the pure-domain contract's forbidden_modules: {missing}"
 
 
 def test_importing_the_cli_loads_no_heavy_modules() -> None:

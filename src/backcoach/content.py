@@ -6,6 +6,7 @@ import difflib
 from functools import cache
 
 from backcoach.domain.catalogue import Catalogue, Exercise, load_catalogue
+from backcoach.domain.errors import NotFound
 from backcoach.domain.ladders import Ladder, Rung, load_ladders
 from backcoach.domain.learn import Topic, load_topics
 from backcoach.domain.programs import Program, load_programs
@@ -21,7 +22,9 @@ def programs() -> dict[str, Program]:
     return load_programs(catalogue())
 
 
-class UnknownId(LookupError):
+class UnknownId(NotFound):
+    """An id (or name, or alias) that matches nothing shipped, with the closest ones to suggest."""
+
     def __init__(self, kind: str, value: str, suggestions: list[str], known: list[str]) -> None:
         hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else f" Known ids: {', '.join(known)}."
         super().__init__(f"unknown {kind} {value!r}.{hint}")

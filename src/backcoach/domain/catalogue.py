@@ -14,8 +14,9 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
+from backcoach.domain.model import Frozen
 from backcoach.domain.vocab import Category, Direction, Equipment, Level, Position, SpinalDirection, Target
 
 PositiveInt = Annotated[int, Field(ge=1)]
@@ -34,11 +35,7 @@ POSITION_WORDS: dict[Position, str] = {
 """Each starting position in plain words, for everything a person reads."""
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Prescription(_Frozen):
+class Prescription(Frozen):
     """A dosage. Ranges such as "3 to 5 times" are `reps=3, reps_max=5`."""
 
     reps: PositiveInt | None = None
@@ -69,7 +66,7 @@ class Prescription(_Frozen):
         return self
 
 
-class Tempo(_Frozen):
+class Tempo(Frozen):
     """How long the movement itself takes, for the timing model (see `backcoach.domain.timing`).
 
     `rep_s` is one whole repetition of a moving exercise, or the move into position of a held one; `relax_s` is
@@ -80,37 +77,37 @@ class Tempo(_Frozen):
     relax_s: PositiveInt = 3
 
 
-class Spoken(_Frozen):
+class Spoken(Frozen):
     """The short spoken cues of a guided session: the movement, and the way back out of it."""
 
     move: Text
     release: Text = "Relax"
-    holds: list[Text] = []
+    holds: list[Text] = Field(default_factory=list)
     """One cue for each position of an exercise that holds more than one per repetition, in order."""
 
 
-class Variation(_Frozen):
+class Variation(Frozen):
     name: Text
     direction: Direction
     description: Text
 
 
-class Source(_Frozen):
+class Source(Frozen):
     """One article's account of an exercise: its own prescription and where it differs from the others."""
 
     file: str
     prescription: Prescription = Prescription()
-    notes: list[Text] = []
+    notes: list[Text] = Field(default_factory=list)
 
 
-class Exercise(_Frozen):
+class Exercise(Frozen):
     id: Slug
     name: Text
-    aliases: list[str] = []
+    aliases: list[str] = Field(default_factory=list)
     category: Category
     position: Position
     floor: bool
-    equipment: list[Equipment] = []
+    equipment: list[Equipment] = Field(default_factory=list)
     level: Level
     direction: SpinalDirection
     """The spinal movement the exercise is built on; the safety screen leaves out a direction that hurts."""
@@ -122,8 +119,8 @@ class Exercise(_Frozen):
     benefits: Annotated[list[Text], Field(min_length=1)]
     steps: Annotated[list[Text], Field(min_length=3)]
     cues: Annotated[list[Text], Field(min_length=1)]
-    cautions: list[Text] = []
-    variations: list[Variation] = []
+    cautions: list[Text] = Field(default_factory=list)
+    variations: list[Variation] = Field(default_factory=list)
     prescription: Prescription
     prescription_source: str
     prescription_reason: Text
@@ -177,7 +174,7 @@ class Exercise(_Frozen):
         return POSITION_WORDS[self.position]
 
 
-class Article(_Frozen):
+class Article(Frozen):
     """One source article. People see it as `cite` (title and publisher), never as its file name."""
 
     file: str

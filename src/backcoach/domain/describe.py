@@ -5,7 +5,8 @@ from __future__ import annotations
 from backcoach.domain.catalogue import Prescription
 
 
-def _range(low: int | None, high: int | None, unit: str = "") -> str | None:
+def span(low: int | None, high: int | None, unit: str = "") -> str | None:
+    """A count or a range as the article gives it ("3 to 5", "up to 15 s", "10"), or None when neither is given."""
     if low is None and high is None:
         return None
     if low is None:
@@ -26,7 +27,7 @@ def describe(p: Prescription, *, today: bool = False) -> str:
     if today:
         p = p.model_copy(update={"reps_max": None, "hold_s_max": None, "times_per_day": None})
     parts = []
-    reps = _range(p.reps, p.reps_max)
+    reps = span(p.reps, p.reps_max)
     if reps is not None:
         text = f"{reps} repetition{'' if reps == '1' else 's'}"
         if p.sets and p.sets > 1:
@@ -43,7 +44,7 @@ def describe(p: Prescription, *, today: bool = False) -> str:
             parts.append("on each side")
         elif p.alternating:
             parts.append("alternating sides")
-    hold = _range(p.hold_s, p.hold_s_max, " s")
+    hold = span(p.hold_s, p.hold_s_max, " s")
     if hold is not None:
         positions = p.holds_per_rep or 1
         parts.append(f"holding {hold}" + (f" in each of {positions} positions" if positions > 1 else ""))

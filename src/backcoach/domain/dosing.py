@@ -30,7 +30,7 @@ import datetime as dt
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from backcoach.domain.catalogue import Exercise, Prescription
 from backcoach.domain.describe import describe
@@ -39,7 +39,7 @@ from backcoach.domain.ladders import Ladder, Rung, longest_time_s, rung_exercise
 from backcoach.domain.timeline import DEFAULT_REST_S, START_REPS, exercise_duration, resolve
 
 Decision = Literal["start", "progress", "hold", "regress", "rest"]
-DECISIONS: tuple[Decision, ...] = ("start", "progress", "hold", "regress", "rest")
+DECISIONS: tuple[Decision, ...] = get_args(Decision)
 
 DURING_LIMIT = 5
 """Pain during exercise up to 5/10 is acceptable (the pain-monitoring model)."""

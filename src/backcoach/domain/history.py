@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Mapping
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, ValidationError, model_validator
+from pydantic import BeforeValidator, Field, StrictInt, ValidationError, model_validator
 
 from backcoach.domain.catalogue import Prescription
 from backcoach.domain.errors import InvalidInput
+from backcoach.domain.model import Frozen
 
 Difficulty = Literal["easy", "right", "hard"]
-DIFFICULTIES: tuple[Difficulty, ...] = ("easy", "right", "hard")
+DIFFICULTIES: tuple[Difficulty, ...] = get_args(Difficulty)
 FORMAT_VERSION = 1
 
 Pain = Annotated[StrictInt, Field(ge=0, le=10)]
@@ -41,16 +42,12 @@ OptionalIsoDate = Annotated[dt.date | None, BeforeValidator(lambda v: None if v 
 Count = Annotated[StrictInt, Field(ge=0)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 def completed(prescription: Prescription, reps: int, sets: int) -> bool:
     """Every planned repetition of every planned set was done."""
     return reps >= (prescription.reps or 1) and sets >= (prescription.sets or 1)
 
 
-class SessionItem(_Strict):
+class SessionItem(Frozen):
     exercise: str
     rung: str | None = None
     """The rung of the exercise's ladder that was done (e.g. "bridge/held"); absent means the standard rung."""
@@ -65,12 +62,12 @@ class SessionItem(_Strict):
         return completed(self.prescription, self.completed_reps, self.completed_sets)
 
 
-class SessionRecord(_Strict):
+class SessionRecord(Frozen):
     date: IsoDate
     pain_before: Pain
     pain_after: Pain | None = None
     pain_next_morning: Pain | None = None
-    items: list[SessionItem] = []
+    items: list[SessionItem] = Field(default_factory=list)
     partial: bool = False
     """A session that was stopped early; only then may `pain_after` be missing. Exported only when true."""
 

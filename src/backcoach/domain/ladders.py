@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from backcoach.domain.catalogue import (
     Catalogue,
@@ -30,7 +30,9 @@ from backcoach.domain.catalogue import (
     data_root,
     parse_toml,
 )
-from backcoach.domain.timeline import START_REPS, exercise_duration, resolve
+from backcoach.domain.describe import describe
+from backcoach.domain.model import Frozen
+from backcoach.domain.timeline import START_REPS, counts, exercise_duration, resolve
 from backcoach.domain.vocab import LEVELS, Level
 
 FOLDER = "ladders"
@@ -41,17 +43,13 @@ RungId = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*(/[a-z0-9]+(-[a-z
 """The exercise id for the standard rung, otherwise "<exercise>/<slug>", e.g. "bridge/held"."""
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 class LadderError(CatalogueError):
     """A ladder file failed validation. The message names the file, the rung (or the ladder) and the field.
 
     A `CatalogueError`, and so a `ValueError`, like every other content error."""
 
 
-class Rung(_Frozen):
+class Rung(Frozen):
     """One way of doing an exercise, with the dose to start it at and the most to ask of it."""
 
     id: RungId
@@ -59,9 +57,9 @@ class Rung(_Frozen):
     level: Level
     change: Text
     """One sentence: what differs from the standard exercise (the standard rung says that it is the standard)."""
-    steps: list[Text] = []
+    steps: list[Text] = Field(default_factory=list)
     """A full replacement for the exercise's steps when the movement differs; empty means the exercise's own."""
-    cues: list[Text] = []
+    cues: list[Text] = Field(default_factory=list)
     """Replacement form cues; empty means the exercise's own."""
     spoken_move: Text | None = None
     """A replacement for the exercise's spoken movement cue in a guided session."""
@@ -94,7 +92,7 @@ class Rung(_Frozen):
         return (self.steps, self.cues, self.spoken_move) == (other.steps, other.cues, other.spoken_move)
 
 
-class Ladder(_Frozen):
+class Ladder(Frozen):
     """An exercise's rungs, ordered from easier to harder. One of them is the standard exercise."""
 
     exercise: str
@@ -247,14 +245,13 @@ def _amounts(dose: Prescription) -> dict[str, int]:
     """What a dose asks, field by field, with the gaps filled as the timing model fills them: the count done
     (`reps`) and the most it builds to (`reps_max`), the hold and its upper end, sets, and times a day."""
     done = resolve(dose)
-    assert done.reps is not None
-    assert done.sets is not None
+    reps, sets, _ = counts(done)
     return {
-        "reps": done.reps,
-        "reps_max": max(n for n in (dose.reps, dose.reps_max, dose.target_reps, done.reps) if n),
+        "reps": reps,
+        "reps_max": max(n for n in (dose.reps, dose.reps_max, dose.target_reps, reps) if n),
         "hold_s": done.hold_s or 0,
         "hold_s_max": max(dose.hold_s or 0, dose.hold_s_max or 0),
-        "sets": done.sets,
+        "sets": sets,
         "times_per_day": dose.times_per_day or 1,
     }
 
@@ -270,10 +267,6 @@ def harder_than(upper: Prescription, lower: Prescription) -> bool:
     if u["hold_s"] != lo["hold_s"]:
         return u["hold_s"] > lo["hold_s"]
     return u["reps"] >= lo["reps"] and u["sets"] >= lo["sets"] and (u["reps"], u["sets"]) != (lo["reps"], lo["sets"])
-
-
-def _words(dose: Prescription) -> str:
-    return ", ".join(f"{k}={v}" for k, v in dose.model_dump(exclude_defaults=True).items()) or "(empty)"
 
 
 def check_ladder(file: str, ladder: Ladder, exercise: Exercise, articles: Iterable[str]) -> None:
@@ -304,8 +297,8 @@ def check_ladder(file: str, ladder: Ladder, exercise: Exercise, articles: Iterab
         raise fail(
             standard.id,
             "start",
-            f"the standard rung starts at the exercise's default prescription ({_words(exercise.prescription)}), "
-            f"not {_words(standard.start)}",
+            f"the standard rung starts at the exercise's default prescription ({describe(exercise.prescription)}), "
+            f"not {describe(standard.start)}",
         )
     if standard.level != exercise.level:
         raise fail(standard.id, "level", f"the standard rung keeps the exercise's level {exercise.level!r}")
@@ -370,7 +363,7 @@ def check_ladder(file: str, ladder: Ladder, exercise: Exercise, articles: Iterab
                     upper.id,
                     "start",
                     f"does the same movement as {lower.id!r}, so it must start harder than that rung's top "
-                    f"({_words(upper.start)} is not harder than {_words(lower.top)}): a longer hold, or more "
+                    f"({describe(upper.start)} is not harder than {describe(lower.top)}): a longer hold, or more "
                     f"repetitions or sets at the same hold",
                 )
 

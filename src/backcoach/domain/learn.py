@@ -12,9 +12,10 @@ from collections.abc import Mapping, Sequence
 from importlib.resources.abc import Traversable
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from backcoach.domain.catalogue import CatalogueError, Slug, data_root, format_validation_error, parse_toml
+from backcoach.domain.model import Frozen
 
 FILE = "learn.toml"
 
@@ -25,15 +26,11 @@ Passage = Annotated[str, Field(min_length=3, max_length=500)]
 Url = Annotated[str, Field(pattern=r"^https://\S+$")]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 class LearnError(CatalogueError):
     """learn.toml failed validation. The message names the file, the entry and the field."""
 
 
-class Reference(_Frozen):
+class Reference(Frozen):
     """A published source behind one or more topics, described in plain words."""
 
     key: Slug
@@ -42,12 +39,12 @@ class Reference(_Frozen):
     url: Url | None = None
 
 
-class Section(_Frozen):
+class Section(Frozen):
     """A part of a topic: an optional heading, then paragraphs, then bullet points."""
 
     heading: Title | None = None
-    paragraphs: list[Passage] = []
-    points: list[Passage] = []
+    paragraphs: list[Passage] = Field(default_factory=list)
+    points: list[Passage] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _has_text(self) -> Self:
@@ -56,7 +53,7 @@ class Section(_Frozen):
         return self
 
 
-class _TopicFields(_Frozen):
+class _TopicFields(Frozen):
     id: Slug
     title: Title
     summary: Summary

@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     StrictInt,
     StrictStr,
@@ -30,6 +28,7 @@ from pydantic import (
 
 from backcoach.domain.errors import InvalidInput
 from backcoach.domain.history import IsoDate
+from backcoach.domain.model import Frozen
 
 ACTIVITIES = 3
 NAME_MIN = 3
@@ -72,11 +71,7 @@ def check_activity(name: str) -> str:
     return tidy
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ActivityScore(_Strict):
+class ActivityScore(Frozen):
     activity: StrictStr
     """An activity the person chose, in their words."""
     score: Score
@@ -88,7 +83,7 @@ class ActivityScore(_Strict):
         return check_activity(value)
 
 
-class OutcomeRecord(_Strict):
+class OutcomeRecord(Frozen):
     date: IsoDate
     activities: Annotated[list[ActivityScore], Field(min_length=ACTIVITIES, max_length=ACTIVITIES)]
 
@@ -262,10 +257,6 @@ def _run_start(records: list[OutcomeRecord], still_comparable: Callable[[Outcome
     return start
 
 
-def _has(activity: str) -> Callable[[OutcomeRecord], bool]:
-    return lambda record: record.score_of(activity) is not None
-
-
 def summarise(records: Sequence[OutcomeRecord], today: dt.date) -> OutcomeSummary:
     """Every check's change that can be told apart from noise, oldest first, and whether the next is due."""
     checks = ordered(records)
@@ -288,9 +279,10 @@ def summarise(records: Sequence[OutcomeRecord], today: dt.date) -> OutcomeSummar
     )
     changes = []
     for item in latest.activities:
-        start = _run_start(checks, _has(item.activity))
-        first = checks[start].score_of(item.activity)
-        assert first is not None
+        # Back from the latest check through the unbroken run of earlier ones that also score this activity.
+        start, first = len(checks) - 1, item.score
+        while start > 0 and (earlier := checks[start - 1].score_of(item.activity)) is not None:
+            start, first = start - 1, earlier
         changes.append(
             Change(
                 activity=item.activity,

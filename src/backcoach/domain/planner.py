@@ -39,6 +39,7 @@ from backcoach.domain.ladders import Ladder, rung_exercise
 from backcoach.domain.timeline import (
     FLOOR_CHANGE_S,
     TRANSITION_S,
+    counts,
     duration_of,
     resolution_notes,
     resolve,
@@ -49,9 +50,9 @@ from backcoach.domain.vocab import (
     EQUIPMENT,
     LEVELS,
     PLAN_LEVELS,
-    POSITIONS,
     Equipment,
     PlanLevel,
+    Position,
 )
 
 MIN_MINUTES = 5
@@ -257,9 +258,7 @@ class _Candidate:
     @classmethod
     def build(cls, exercise: Exercise, dose: Prescription) -> _Candidate:
         full = resolve(dose)
-        assert full.sets is not None
-        assert full.reps is not None
-        sets, reps = full.sets, full.reps
+        reps, sets, _ = counts(full)
         return cls(exercise, dose, full, sets, reps, sets + reps - ceil_half(reps), sets + reps - 2)
 
     def rung(self, rank: int) -> tuple[int, int]:
@@ -341,20 +340,23 @@ STEPS: tuple[str, ...] = (
 )
 _LYING: frozenset[str] = frozenset({"supine", "side-lying", "prone"})
 _LEVEL_RANK = {level: i for i, level in enumerate(LEVELS)}
-# How much the back itself must hold up, by starting position: lying on the back, the floor carries the trunk;
-# on the side or on a chair it is carried but balanced; on hands and knees, kneeling or standing, the limbs and the
-# trunk's own muscles hold it up; lying face down, the back extensors lift the limbs against gravity (the
-# encyclopedia's advanced group goes from the bird-dog to the prone raise, and the superman is harder still).
-_SUPPORT: dict[str, int] = {
-    "supine": 0,
-    "side-lying": 1,
-    "seated": 1,
-    "quadruped": 2,
-    "kneeling": 2,
-    "standing": 2,
-    "prone": 3,
-}
-assert set(_SUPPORT) == set(POSITIONS)
+
+
+def _support(position: Position) -> int:
+    """How much the back itself must hold up, by starting position: lying on the back, the floor carries the trunk;
+    on the side or on a chair it is carried but balanced; on hands and knees, kneeling or standing, the limbs and
+    the trunk's own muscles hold it up; lying face down, the back extensors lift the limbs against gravity (the
+    encyclopedia's advanced group goes from the bird-dog to the prone raise, and the superman is harder still)."""
+    # A match rather than a table, so that mypy reports a position added to the vocabulary and missing here.
+    match position:
+        case "supine":
+            return 0
+        case "side-lying" | "seated":
+            return 1
+        case "quadruped" | "kneeling" | "standing":
+            return 2
+        case "prone":
+            return 3
 
 
 def step_of(e: Exercise) -> str:
@@ -387,9 +389,9 @@ def one_sided(e: Exercise) -> bool:
 
 def _demand(e: Exercise) -> tuple[int, ...]:
     """How demanding an exercise is within its step and level, least first: a loaded spine last, then how much the
-    back holds up (`_SUPPORT`), then how many muscle groups it strengthens at once, then two-sided after one-sided
+    back holds up (`_support`), then how many muscle groups it strengthens at once, then two-sided after one-sided
     versions, then the length of one movement (a smaller movement is quicker)."""
-    return (e.loaded, _SUPPORT[e.position], len(strengthens(e)), not one_sided(e), e.tempo.rep_s)
+    return (e.loaded, _support(e.position), len(strengthens(e)), not one_sided(e), e.tempo.rep_s)
 
 
 def _order(chosen: Sequence[_Candidate]) -> list[_Candidate]:

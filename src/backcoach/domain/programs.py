@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from importlib.resources.abc import Traversable
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from backcoach.domain.catalogue import (
     Catalogue,
@@ -22,14 +22,11 @@ from backcoach.domain.catalogue import (
     format_validation_error,
     parse_toml,
 )
+from backcoach.domain.model import Frozen
 from backcoach.domain.vocab import Stage
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Range(_Frozen):
+class Range(Frozen):
     min: Annotated[int, Field(ge=1)]
     max: Annotated[int, Field(ge=1)]
 
@@ -40,27 +37,27 @@ class Range(_Frozen):
         return self
 
 
-class ProgramItem(_Frozen):
+class ProgramItem(Frozen):
     exercise: str
     stage: Stage
     prescription: Prescription
 
 
-class _ProgramFileItem(_Frozen):
+class _ProgramFileItem(Frozen):
     """An item as written in a program file: the dose is looked up, not repeated."""
 
     exercise: str
     stage: Stage
 
 
-class _ProgramFields(_Frozen):
+class _ProgramFields(Frozen):
     id: Slug
     title: Text
     source_file: str
     summary: Text
     minutes_per_day: Range | None = None
     sessions_per_day: Range | None = None
-    notes: list[Text] = []
+    notes: list[Text] = Field(default_factory=list)
 
 
 class Program(_ProgramFields):

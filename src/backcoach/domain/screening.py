@@ -23,13 +23,13 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from backcoach.domain.catalogue import Exercise
 from backcoach.domain.errors import InvalidInput
 
 Clearance = Literal["clear", "check-first", "see-doctor", "urgent", "emergency"]
-CLEARANCES: tuple[Clearance, ...] = ("clear", "check-first", "see-doctor", "urgent", "emergency")
+CLEARANCES: tuple[Clearance, ...] = get_args(Clearance)
 """Least serious first: a level's index is its rank."""
 BLOCKING: frozenset[Clearance] = frozenset({"see-doctor", "urgent", "emergency"})
 

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from backcoach.domain.catalogue import Exercise, Prescription
+from backcoach.domain.describe import describe
 
 INTRO_S = 10
 """Hearing the exercise's name and getting into its starting position."""
@@ -37,7 +38,7 @@ START_REPS = 5
 
 StepKind = Literal["intro", "rep", "hold", "relax", "switch-side", "rest", "transition", "done"]
 Side = Literal["left", "right"]
-STEP_KINDS: tuple[StepKind, ...] = ("intro", "rep", "hold", "relax", "switch-side", "rest", "transition", "done")
+STEP_KINDS: tuple[StepKind, ...] = get_args(StepKind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +83,8 @@ def resolution_notes(exercise: Exercise, dose: Prescription) -> list[str]:
     given = exercise.prescription
     notes = []
     if given.reps is None and dose.reps == resolve(given).reps:
-        building = f", building up to {given.target_reps}" if given.target_reps else ""
-        side = " on each side" if dose.per_side else ""
-        notes.append(f"The articles give no starting count: starting at {dose.reps}{side}{building}.")
+        start = Prescription(reps=dose.reps, per_side=dose.per_side, target_reps=given.target_reps)
+        notes.append(f"The articles give no starting count: starting at {describe(start)}.")
     if given.hold_s is None and given.hold_s_max is not None and dose.hold_s == given.hold_s_max:
         notes.append(f"Hold for up to {given.hold_s_max} seconds.")
     if given.rest_s is None and (dose.sets or 1) > 1 and dose.rest_s == DEFAULT_REST_S:
@@ -92,7 +92,8 @@ def resolution_notes(exercise: Exercise, dose: Prescription) -> list[str]:
     return notes
 
 
-def _counts(dose: Prescription) -> tuple[int, int, int]:
+def counts(dose: Prescription) -> tuple[int, int, int]:
+    """A resolved dose's repetitions, sets and sides (1, or 2 when done on each side); ValueError if unresolved."""
     if dose.reps is None or dose.sets is None:
         raise ValueError("the dose must be resolved first (see resolve)")
     sides = 2 if dose.per_side else 1
@@ -109,7 +110,7 @@ def movement_s(exercise: Exercise, dose: Prescription) -> int:
 
 def exercise_duration(exercise: Exercise, dose: Prescription) -> int:
     """Seconds from the exercise's intro to its last step, without the transition into it."""
-    reps, sets, _ = _counts(dose)
+    reps, sets, _ = counts(dose)
     return duration_of(
         exercise,
         reps=reps,
@@ -143,7 +144,7 @@ def duration_of(
 
 
 def exercise_steps(exercise: Exercise, dose: Prescription) -> Iterator[Step]:
-    reps, sets, sides = _counts(dose)
+    reps, sets, sides = counts(dose)
     ex = exercise.id
     # Several positions are held only where there is a hold; without one, a repetition is a single movement.
     positions = (dose.holds_per_rep or 1) if dose.hold_s else 1

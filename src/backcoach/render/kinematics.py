@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from backcoach.domain.catalogue import Prescription
+from backcoach.domain.model import Frozen
 
 Point = tuple[float, float]
 
@@ -134,11 +135,7 @@ def distance(a: Point, b: Point) -> float:
 # The data: poses as written in the figure files
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class LimbSpec(_Frozen):
+class LimbSpec(Frozen):
     """Either the three joint angles, or a target for the wrist/ankle (solved) and the hand/foot's own angle."""
 
     joints: Annotated[list[float], Field(min_length=3, max_length=3)] | None = None
@@ -153,12 +150,12 @@ class LimbSpec(_Frozen):
         return self
 
 
-class Anchor(_Frozen):
+class Anchor(Frozen):
     point: Literal["hip", "lower_back", "shoulder", "head_base", "head_top", "head_centre"]
     at: tuple[float, float]
 
 
-class PoseSpec(_Frozen):
+class PoseSpec(Frozen):
     root: tuple[float, float] = (0.0, 0.0)
     pelvis: float
     spine: float = 0.0
@@ -174,7 +171,7 @@ class PoseSpec(_Frozen):
     far_leg: LimbSpec
 
 
-class CycleEntry(_Frozen):
+class CycleEntry(Frozen):
     pose: str
     hold: bool = False
     """The figure stays in this pose for the dosage's hold."""
@@ -184,7 +181,7 @@ class CycleEntry(_Frozen):
     """The part of that time this move takes, when several moves share it."""
 
 
-class Prop(_Frozen):
+class Prop(Frozen):
     kind: Literal["mat", "chair", "wall", "kettlebell"]
     x: float = 0.0
     """mat: its left end; chair: the back edge of the seat; wall: the wall's surface."""
@@ -196,17 +193,17 @@ class Prop(_Frozen):
     """wall: which side of `x` the wall is on."""
 
 
-class FigureSpec(_Frozen):
+class FigureSpec(Frozen):
     exercise: str
     desc: Annotated[str, Field(min_length=20)]
     view_height: Annotated[float, Field(gt=50, le=200)] = 200.0
     """How much of the room the view shows above the floor (cm): less for exercises done lying down."""
     side: Literal["left", "right", "both"] = "left"
     """Which side the animation shows working: a per-side exercise shows one; alternating ones show both."""
-    props: list[Prop] = []
+    props: list[Prop] = Field(default_factory=list)
     poses: dict[str, PoseSpec]
     cycle: Annotated[list[CycleEntry], Field(min_length=2)]
-    checks: dict[str, float] = {}
+    checks: dict[str, float] = Field(default_factory=dict)
     """Key-pose measurements the tests hold the figure to (see tests/test_figures.py)."""
 
     @model_validator(mode="after")
@@ -291,7 +288,8 @@ def _solve_limb(name: str, spec: LimbSpec, origin: Point, trunk_angle: float) ->
     """Joint angles from a spec; for a target, the bend that keeps the elbow or knee flexion positive."""
     if spec.joints is not None:
         return Limb(*spec.joints)
-    assert spec.target is not None
+    if spec.target is None:
+        raise FigureError(f"{name}: give either joints = [a, b, c] or target = [x, y]")
     arm = "arm" in name
     l1, l2 = (LENGTHS["upper_arm"], LENGTHS["forearm"]) if arm else (LENGTHS["thigh"], LENGTHS["shank"])
     best: Limb | None = None
@@ -310,7 +308,8 @@ def _solve_limb(name: str, spec: LimbSpec, origin: Point, trunk_angle: float) ->
         candidate = Limb(a, b, c)
         if candidate.b >= -1e-6 and (best is None or candidate.b < best.b):
             best = candidate
-    assert best is not None, f"{name}: no anatomical solution"
+    if best is None:
+        raise FigureError(f"{name}: no way to reach {spec.target} with the knee or elbow bending the anatomical way")
     return best
 
 

@@ -53,14 +53,14 @@ class User(Base):
     is_local: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime]
     preferences: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    """The plan options a person chose at onboarding: minutes, equipment, floor, level."""
+    """The person's plan options (`backcoach.domain.preferences.Preferences` as JSON), or null until chosen."""
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     """A secret for the calendar feed's address: calendar apps cannot sign in."""
 
 
 class AuthToken(Base):
-    """A sign-in: a browser session (with its CSRF secret) or a bearer token for the API. Only a hash is stored,
-    and tokens live in the database so that any server process can check them."""
+    """A sign-in: a browser's cookie (kind "browser", with its CSRF secret) or a bearer token for the API (kind
+    "api"). Only a hash is stored, and tokens live in the database so that any server process can check them."""
 
     __tablename__ = "auth_tokens"
 
@@ -99,6 +99,8 @@ class Screening(Base):
 
 
 class SessionRow(Base):
+    """One exercise session a person did (a `SessionRecord`); the database's own sessions are called `db` here."""
+
     __tablename__ = "sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from backcoach.domain.history import SessionItem, SessionRecord
 from backcoach.domain.outcome import OutcomeRecord
-from backcoach.domain.screening import Clearance, Reason, ScreenResult
+from backcoach.domain.screening import CLEARANCES, Reason, ScreenResult
 from backcoach.storage.models import AuthToken, OutcomeRow, Screening, SessionItemRow, SessionRow, SignInAttempt, User
 
 
@@ -222,7 +222,9 @@ class UserRepository:
         return self._screen(row) if row else None
 
     def _screen(self, row: Screening) -> StoredScreen:
-        clearance: Clearance = row.clearance  # type: ignore[assignment]
+        clearance = next((c for c in CLEARANCES if c == row.clearance), None)
+        if clearance is None:
+            raise ValueError(f"screening {row.id} has an unknown clearance {row.clearance!r}")
         reasons = [Reason(r["item"], r["message"]) for r in row.reasons]
         result = ScreenResult(clearance, reasons, row.advice)
         return StoredScreen(row.id, row.taken_at, result, row.answers, row.clinician_note)
