@@ -1,10 +1,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
+from click.testing import CliRunner
 
+from backcoach.app.safety import Blocked, ScreenNeeded
+from backcoach.cli import base
+from backcoach.domain.errors import BackcoachError, Conflict, InvalidInput, NotFound, Refused
 from tests.article_facts import PRESCRIPTION_FIELDS
 from tests.test_catalogue import REQUIRED_IDS
 
@@ -76,11 +82,10 @@ def test_an_exercise_can_be_found_by_its_alias(run) -> None:
 @pytest.mark.parametrize(
     ("command", "bad", "suggestion"), [("exercise", "brige", "bridge"), ("program", "core-fiv", "core-five")]
 )
-def test_an_unknown_id_exits_2_and_suggests_the_closest(run_process, command: str, bad: str, suggestion: str) -> None:
-    result = run_process(command, bad)
-    assert result.returncode == 2
+def test_an_unknown_id_exits_2_and_suggests_the_closest(run, command: str, bad: str, suggestion: str) -> None:
+    result = run(command, bad)
+    assert result.exit_code == 2
     assert suggestion in result.stderr
-    assert "Traceback" not in result.stderr
 
 
 def test_programs_lists_five(run) -> None:
@@ -154,20 +159,20 @@ def test_plan_prints_a_readable_table(run) -> None:
         (["--level", "superhero"], "--level", "'beginner', 'advanced'"),
     ],
 )
-def test_bad_plan_options_exit_2_naming_the_option(run_process, args: list[str], option: str, allowed: str) -> None:
-    result = run_process("plan", *args)
-    assert result.returncode == 2
+def test_bad_plan_options_exit_2_naming_the_option(run, args: list[str], option: str, allowed: str) -> None:
+    result = run("plan", *args)
+    assert result.exit_code == 2
     assert option in result.stderr
     assert allowed in result.stderr
-    assert "Traceback" not in result.stderr
     assert result.stdout == ""
 
 
-def test_an_impossible_combination_exits_2_and_says_what_to_change(run_process) -> None:
-    result = run_process("plan", "--no-floor")
-    assert result.returncode == 2
+def test_an_impossible_combination_exits_2_naming_the_option_to_change(run) -> None:
+    result = run("plan", "--no-floor")
+    assert result.exit_code == 2
+    assert "Invalid value for '--no-floor'" in result.stderr
     assert "a chair" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
 
 
 def test_help_lists_every_command(run) -> None:
@@ -177,12 +182,89 @@ def test_help_lists_every_command(run) -> None:
     assert "not medical advice" in result.output
 
 
-def test_the_content_commands_write_nothing(run_process, home: Path) -> None:
+def test_the_content_commands_write_nothing(run, home: Path) -> None:
     for args in (["exercises"], ["exercise", "bridge", "--json"], ["programs", "--json"], ["program", "core-five"]):
-        assert run_process(*args).returncode == 0
+        assert run(*args).exit_code == 0
     assert not home.exists()
 
 
-def test_plan_writes_only_its_database_under_backcoach_home(run_process, home: Path) -> None:
-    assert run_process("plan", "--json").returncode == 0
+def test_plan_writes_only_its_database_under_backcoach_home(run, home: Path) -> None:
+    assert run("plan", "--json").exit_code == 0
     assert {p.name for p in home.iterdir()} <= {"backcoach.db", "backcoach.db-wal", "backcoach.db-shm"}
+
+
+def test_every_command_maps_the_error_hierarchy() -> None:
+    """Application errors become exit codes in `Command.invoke`: a command of another class would let them out as
+    tracebacks."""
+    from backcoach.cli.main import cli
+
+    def walk(command: click.Command) -> Iterator[click.Command]:
+        yield command
+        if isinstance(command, click.Group):
+            for sub in command.commands.values():
+                yield from walk(sub)
+
+    others = [c.name for c in walk(cli) if not isinstance(c, base.Command)]
+    assert not others
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "says"),
+    [
+        (
+            InvalidInput("must be 3 to 80 characters", ("activities", 0, "activity")),
+            2,
+            "Invalid value for '--activity'",
+        ),
+        (InvalidInput("is before your latest session", ("date",)), 2, "Invalid value for '--date': is before"),
+        (InvalidInput("no chair", ("floor",)), 2, "Invalid value for '--no-floor': no chair"),
+        (InvalidInput("must be a list", ("sessions", 1, "items")), 2, "Error: sessions.1.items: must be a list"),
+        (InvalidInput("bad file"), 2, "Error: bad file"),
+        (NotFound("session 7 does not exist"), 1, "Error: session 7 does not exist"),
+        (Conflict("already there"), 1, "Error: already there"),
+        (Refused("not today"), 3, "Error: not today"),
+        (ScreenNeeded(None), 3, "two minutes. Run: backcoach screen"),
+    ],
+)
+def test_each_kind_of_error_has_its_exit_code_and_words(error: BackcoachError, code: int, says: str) -> None:
+    @base.command()
+    @click.option("--date", "day")
+    @click.option("--no-floor", is_flag=True)
+    @click.option("--activity", "activities", multiple=True)
+    def failing(day: str | None, no_floor: bool, activities: tuple[str, ...]) -> None:
+        raise error
+
+    result = CliRunner().invoke(failing, [], catch_exceptions=False)
+    assert result.exit_code == code
+    assert says in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_block_says_how_to_record_a_clearance() -> None:
+    from backcoach.domain.screening import pre_session_red_flag
+
+    @base.command()
+    def failing() -> None:
+        raise Blocked(pre_session_red_flag())
+
+    result = CliRunner().invoke(failing, [], catch_exceptions=False)
+    assert result.exit_code == 3
+    assert 'record it with: backcoach screen --cleared-by-clinician "what they said"' in result.stderr
+    assert "(or take the check again with backcoach screen if things have changed)" in result.stderr
+
+
+@pytest.mark.slow
+def test_the_console_script_prints_the_help_without_arguments(run_process) -> None:
+    results = [run_process(*args) for args in ([], ["--help"], ["-h"])]
+    assert [r.returncode for r in results] == [0, 0, 0]
+    assert results[0].stdout == results[1].stdout == results[2].stdout
+    assert "Commands:" in results[0].stdout
+    assert "not medical advice" in results[0].stdout
+
+
+@pytest.mark.slow
+def test_the_console_script_exits_2_on_an_impossible_plan(run_process) -> None:
+    result = run_process("plan", "--no-floor")
+    assert result.returncode == 2
+    assert "a chair" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -50,22 +50,3 @@ def test_every_conflict_table_row_names_a_real_exercise(catalogue) -> None:
     named = {n.strip() for row in rows for n in row.split(",")} - {"exercise", "file", "---"}
     assert named
     assert named <= set(catalogue.exercises)
-
-
-def test_the_cached_help_is_clicks_own(run) -> None:
-    """`backcoach --help` prints a cached copy so that it starts fast; it must never drift from click's."""
-    from click.testing import CliRunner
-
-    from backcoach.cli._help import HELP
-
-    live = CliRunner().invoke(cli, ["--help"], prog_name="backcoach", terminal_width=80).output
-    assert live == HELP, "the commands changed: run scripts/write-help"
-
-
-def test_help_and_no_arguments_print_it(run_process) -> None:
-    from backcoach.cli._help import HELP
-
-    for args in ([], ["--help"], ["-h"]):
-        result = run_process(*args)
-        assert result.returncode == 0
-        assert result.stdout == HELP

@@ -1,17 +1,25 @@
-"""The `backcoach` console script. `backcoach --help` (and no arguments) print the cached help without importing
-click or anything else; every other command loads the full CLI."""
+"""The `backcoach` console script: the command line, with no traceback for a person unless BACKCOACH_DEBUG is
+set."""
 
 from __future__ import annotations
 
+import os
 import sys
 
+import click
 
-def main() -> None:
-    if sys.argv[1:] in (["--help"], ["-h"], []):
-        from backcoach.cli._help import HELP
+from backcoach.cli.main import cli
 
-        sys.stdout.write(HELP)
-        return
-    from backcoach.cli.main import main as full
 
-    full()
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="backcoach")
+    except SystemExit:
+        raise
+    except Exception as exc:
+        # The error hierarchy is mapped inside the commands; what reaches here is a bug or the system's fault.
+        if os.environ.get("BACKCOACH_DEBUG"):
+            raise
+        click.echo(f"backcoach: {exc}", err=True)
+        click.echo("(set BACKCOACH_DEBUG=1 to see the details)", err=True)
+        sys.exit(1)

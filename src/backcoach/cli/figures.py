@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from backcoach.cli.main import cli
+from backcoach.cli.base import command
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -29,7 +29,7 @@ def figure_file(exercise_id: str, home: Path) -> Path:
     return path
 
 
-@cli.command()
+@command()
 @click.argument("exercise_id", metavar="ID", required=False)
 @click.option("--output", "-o", metavar="FILE.svg", help="Where to write the figure.")
 @click.option(

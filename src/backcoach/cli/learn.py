@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from backcoach.cli.main import cli, echo_json, print_rich
+from backcoach.cli.base import command, echo_json, print_rich
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -21,7 +21,7 @@ NOT_ADVICE = (
 )
 
 
-@cli.command()
+@command()
 @click.argument("topic_id", metavar="[TOPIC]", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the topics (or the one topic) as JSON.")
 def learn(topic_id: str | None, as_json: bool) -> None:

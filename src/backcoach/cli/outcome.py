@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from backcoach.cli.main import cli, echo_json, print_rich
-from backcoach.cli.record import runtime_for_cli
+from backcoach.cli.base import ISO_DATE, echo_json, group, print_rich, runtime_for_cli
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -58,7 +57,7 @@ def _changes(summary: OutcomeSummary) -> list[str]:
     return lines + [f"  {change.words()}" for change in summary.activity_changes]
 
 
-@cli.group(invoke_without_command=True)
+@group(invoke_without_command=True)
 @click.option(
     "--activity",
     "activities",
@@ -68,7 +67,7 @@ def _changes(summary: OutcomeSummary) -> list[str]:
     "Without it, last week's activities are used.",
 )
 @click.option("--score", "scores", multiple=True, type=SCORE, help="0 (unable) to 10 (as before); give it 3 times.")
-@click.option("--date", "date_", type=click.DateTime(formats=["%Y-%m-%d"]), help="ISO date (default: today).")
+@click.option("--date", "date_", type=ISO_DATE, help="ISO date (default: today).")
 @click.option(
     "--change-activities", is_flag=True, help="Choose your three activities again (asks, with the saved ones offered)."
 )
@@ -103,7 +102,7 @@ def outcome(
     if activities and change_activities:
         raise click.UsageError("give either --activity or --change-activities, not both")
     from backcoach.app import outcomes
-    from backcoach.domain.outcome import OutcomeError, parse_outcome
+    from backcoach.domain.outcome import parse_outcome
 
     names = [_checked(a) for a in activities]
     with runtime_for_cli() as (runtime, user):
@@ -127,13 +126,9 @@ def outcome(
             "date": (date_.date() if date_ else runtime.today()).isoformat(),
             "activities": [{"activity": n, "score": s} for n, s in zip(names, answers, strict=True)],
         }
-        try:
-            record = parse_outcome(raw)
-            recorded = outcomes.record_outcome(runtime, user, record)
-        except OutcomeError as exc:
-            # The counts, names and scores were checked as options; what is left is the date or a repeated name.
-            option = "--date" if exc.loc[:1] == ("date",) else "--activity"
-            raise click.BadParameter(exc.message, param_hint=option) from None
+        # The counts, names and scores were checked as options; what is left is a date in the future or a repeated
+        # name, whose error's `loc` (`date`, `activities`) is how backcoach.cli.errors finds the option to name.
+        recorded = outcomes.record_outcome(runtime, user, parse_outcome(raw))
         summary = outcomes.outcome_summary(runtime, user)
     if as_json:
         echo_json(recorded.stored.to_dict())

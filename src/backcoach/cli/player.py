@@ -32,12 +32,12 @@ from rich.text import Text
 from backcoach.app import guided, history, safety
 from backcoach.app.runtime import Runtime
 from backcoach.domain.catalogue import Exercise, Prescription
-from backcoach.domain.runner import Event, ExerciseEnded, Runner, SessionEnded, StepStarted
+from backcoach.domain.history import DIFFICULTIES
+from backcoach.domain.runner import SUGGEST_STOP_ABOVE, Event, ExerciseEnded, Runner, SessionEnded, StepStarted
 from backcoach.domain.screening import PRE_SESSION_QUESTION
 from backcoach.domain.timeline import Step, compile_timeline
 
 REFRESH_S = 0.25
-PAIN_STOP_ABOVE = 5
 KEYS_HELP = "space pause/resume · n next · s skip exercise · b back · p pain · q quit"
 
 _KIND_LABEL = {
@@ -167,7 +167,7 @@ class PlayerOptions:
 class _Saved:
     position: int
     name: str
-    outcome: str
+    asks: bool
 
 
 @dataclass
@@ -208,8 +208,7 @@ class Player:
             self._save(self._pending.pop(0))
 
     def _save(self, event: ExerciseEnded) -> None:
-        did_something = event.completed_reps or event.completed_sets or event.pain_during is not None
-        if self.session_id is None or (event.outcome != "completed" and not did_something):
+        if self.session_id is None or not event.saved:
             return
         exercise, dose = self.items[event.item]
         item = history.session_item(
@@ -218,11 +217,11 @@ class Player:
             prescription=dose,
             completed_reps=event.completed_reps,
             completed_sets=event.completed_sets,
-            difficulty="hard" if event.outcome == "stopped-for-pain" else "right",
+            difficulty=event.difficulty,
             pain_during=event.pain_during,
         )
         guided.save_exercise(self.runtime, self.user, self.session_id, item)
-        self.saved.append(_Saved(len(self.saved), exercise.name, event.outcome))
+        self.saved.append(_Saved(len(self.saved), exercise.name, event.asks))
 
     # The whole session
 
@@ -272,11 +271,11 @@ class Player:
             if pain_after is None:
                 pain_after = click.prompt("How much does your back hurt now (0 to 10)?", type=click.IntRange(0, 10))
             for saved in self.saved:
-                if saved.outcome == "stopped-for-pain":
+                if not saved.asks:
                     continue
                 difficulties[saved.position] = click.prompt(
                     f"How did the {saved.name.lower()} feel?",
-                    type=click.Choice(["easy", "right", "hard"]),
+                    type=click.Choice(DIFFICULTIES),
                     default="right",
                 )
         stored = guided.finish_session(
@@ -317,7 +316,7 @@ class Player:
         runner.pause(self.clock())
         with self._prompting():
             pain: int = click.prompt("Pain right now (0 to 10)?", type=click.IntRange(0, 10))
-            stop = pain > PAIN_STOP_ABOVE and click.confirm(
+            stop = pain > SUGGEST_STOP_ABOVE and click.confirm(
                 "That is a lot of pain. backcoach suggests stopping this exercise. Stop it?", default=True
             )
         if stop:

@@ -3,65 +3,15 @@
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from backcoach.cli.main import cli, echo_json, print_rich
+from backcoach.cli.base import ISO_DATE, command, echo_json, group, print_rich, read_json, runtime_for_cli
 
 if TYPE_CHECKING:
-    from backcoach.app.runtime import Runtime
-
-EXIT_BLOCKED = 3
-DIFFICULTY_CHOICES = ("easy", "right", "hard")
-
-
-def fail(message: str, code: int) -> NoReturn:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(code)
-
-
-@contextmanager
-def runtime_for_cli() -> Iterator[tuple[Runtime, int]]:
-    """The wired application and the local user; refusals and bad records become exit codes, not tracebacks."""
-    from backcoach.app.runtime import create_runtime
-    from backcoach.app.safety import Blocked, ScreenNeeded
-    from backcoach.domain.errors import NotFound
-    from backcoach.domain.history import HistoryError
-    from backcoach.domain.screening import AnswersError
-
-    runtime = create_runtime()
-    try:
-        yield runtime, runtime.local_user()
-    except Blocked as exc:
-        fail(
-            f"{exc} Once a clinician has cleared you, record it with: backcoach screen --cleared-by-clinician "
-            '"what they said" (or take the check again with backcoach screen if things have changed).',
-            EXIT_BLOCKED,
-        )
-    except ScreenNeeded as exc:
-        fail(f"{exc} Run: backcoach screen", EXIT_BLOCKED)
-    except (HistoryError, AnswersError) as exc:
-        fail(str(exc), 2)
-    except NotFound as exc:
-        fail(str(exc), 1)
-    finally:
-        runtime.dispose()
-
-
-def read_json(path: str, what: str) -> Any:
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise click.BadParameter(f"cannot read {path}: {exc.strerror}", param_hint=what) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise click.BadParameter(f"{path} is not valid JSON: {exc}", param_hint=what) from None
+    from backcoach.domain.screening import Answers
 
 
 # The safety screen
@@ -73,16 +23,27 @@ def _ask_answers() -> dict[str, Any]:
     click.echo("A few yes/no questions to check that exercising at home is safe for you right now.")
     click.echo(NOT_ADVICE)
     answers: dict[str, Any] = {"age": click.prompt("\n" + AGE_PROMPT, type=click.IntRange(1, 129))}
-    group = None
+    current = None
     for q in QUESTIONS:
-        if q.group != group:
-            group = q.group
-            click.secho(f"\n{GROUP_TITLES[group]}", bold=True)
+        if q.group != current:
+            current = q.group
+            click.secho(f"\n{GROUP_TITLES[current]}", bold=True)
         answers[q.key] = click.confirm(q.prompt, default=False)
     return answers
 
 
-@cli.command()
+def _parse_answers(raw: object) -> Answers:
+    from backcoach.domain.screening import AnswersError, parse_answers
+
+    try:
+        return parse_answers(raw)
+    except AnswersError as exc:
+        # The key is in a file (or typed in), not an option of its own, so the option that brought it is named too.
+        option = f"--answers key {exc.key!r}" if exc.key else "--answers"
+        raise click.BadParameter(exc.message, param_hint=option) from None
+
+
+@command()
 @click.option("--answers", "answers_file", metavar="FILE", help="Read the answers from a JSON object (- for stdin).")
 @click.option(
     "--cleared-by-clinician",
@@ -94,23 +55,15 @@ def _ask_answers() -> dict[str, Any]:
 def screen(answers_file: str | None, clinician_note: str | None, as_json: bool) -> None:
     """Answer the safety screen (or record a clinician's clearance)."""
     from backcoach.app import safety
-    from backcoach.domain.screening import AnswersError, parse_answers
 
     if clinician_note is not None and answers_file is not None:
         raise click.UsageError("give either --answers or --cleared-by-clinician, not both")
-    answers = None
-    if clinician_note is None:
-        raw = read_json(answers_file, "--answers") if answers_file else _ask_answers()
-        try:
-            answers = parse_answers(raw)
-        except AnswersError as exc:
-            option = f"--answers key {exc.key!r}" if exc.key else "--answers"
-            raise click.BadParameter(str(exc).removeprefix(f"{exc.key}: "), param_hint=option) from None
-    with runtime_for_cli() as (runtime, user):
-        if answers is None:
-            assert clinician_note is not None
+    if clinician_note is not None:
+        with runtime_for_cli() as (runtime, user):
             result = safety.record_clinician_clearance(runtime, user, clinician_note)
-        else:
+    else:
+        answers = _parse_answers(read_json(answers_file, "--answers") if answers_file else _ask_answers())
+        with runtime_for_cli() as (runtime, user):
             result = safety.take_screen(runtime, user, answers)
     if as_json:
         echo_json(result.to_dict())
@@ -123,7 +76,7 @@ def screen(answers_file: str | None, clinician_note: str | None, as_json: bool) 
 # History
 
 
-@cli.group(invoke_without_command=True)
+@group(invoke_without_command=True)
 @click.pass_context
 def history(ctx: click.Context) -> None:
     """Show your sessions (or import and export them)."""
@@ -174,10 +127,12 @@ def _parse_item(spec: str) -> tuple[str, int, int, str, int | None]:
         raise click.BadParameter(
             f"{spec!r} must be EXERCISE:REPS:SETS:DIFFICULTY[:PAIN], e.g. bridge:15:3:right:2", param_hint="--item"
         )
+    from backcoach.domain.history import DIFFICULTIES
+
     exercise, reps, sets, difficulty = parts[:4]
-    if difficulty not in DIFFICULTY_CHOICES:
+    if difficulty not in DIFFICULTIES:
         raise click.BadParameter(
-            f"difficulty {difficulty!r} is not one of {', '.join(DIFFICULTY_CHOICES)}", param_hint="--item"
+            f"difficulty {difficulty!r} is not one of {', '.join(DIFFICULTIES)}", param_hint="--item"
         )
     try:
         numbers = [int(reps), int(sets)] + ([int(parts[4])] if len(parts) == 5 and parts[4] != "" else [])
@@ -192,6 +147,8 @@ def _parse_item(spec: str) -> tuple[str, int, int, str, int | None]:
 
 
 def _prompt_items() -> list[tuple[str, int, int, str, int | None]]:
+    from backcoach.domain.history import DIFFICULTIES
+
     items: list[tuple[str, int, int, str, int | None]] = []
     click.echo("Exercises done (leave the id empty to finish):")
     while True:
@@ -200,13 +157,13 @@ def _prompt_items() -> list[tuple[str, int, int, str, int | None]]:
             return items
         reps = click.prompt("  repetitions done", type=click.IntRange(0, 500))
         sets = click.prompt("  sets done", type=click.IntRange(0, 20), default=1)
-        difficulty = click.prompt("  how did it feel", type=click.Choice(DIFFICULTY_CHOICES), default="right")
+        difficulty = click.prompt("  how did it feel", type=click.Choice(DIFFICULTIES), default="right")
         pain = click.prompt("  pain during it, 0-10 (empty if none)", default="", show_default=False)
         items.append((exercise, reps, sets, difficulty, int(pain) if pain.strip() else None))
 
 
-@cli.command()
-@click.option("--date", "date_", type=click.DateTime(formats=["%Y-%m-%d"]), help="ISO date (default: today).")
+@command()
+@click.option("--date", "date_", type=ISO_DATE, help="ISO date (default: today).")
 @click.option("--pain-before", type=click.IntRange(0, 10), help="Pain before the session, 0 to 10.")
 @click.option("--pain-after", type=click.IntRange(0, 10), help="Pain after the session, 0 to 10.")
 @click.option(
@@ -242,7 +199,7 @@ def log(date_: Any, pain_before: int | None, pain_after: int | None, items: tupl
     click.echo(f"Logged session {stored.id} on {date.isoformat()} with {len(entries)} exercises.")
 
 
-@cli.command()
+@command()
 @click.option("--pain", type=click.IntRange(0, 10), required=True, help="How your back is this morning, 0 to 10.")
 def checkin(pain: int) -> None:
     """Record this morning's pain for your latest session."""
@@ -259,7 +216,7 @@ def checkin(pain: int) -> None:
         )
 
 
-@cli.command()
+@command()
 @click.option("--chart", metavar="FILE.png", help="Also draw the charts to a PNG file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def progress(chart: str | None, as_json: bool) -> None:
@@ -283,12 +240,12 @@ def progress(chart: str | None, as_json: bool) -> None:
         click.echo(f"Chart written to {chart}.", err=True)
 
 
-@cli.command()
+@command()
 @click.argument("exercise_id", metavar="EXERCISE")
 @click.option(
     "--date",
     "day",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=ISO_DATE,
     help="The day to plan for, YYYY-MM-DD (default: today; not before your latest session).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
@@ -302,10 +259,7 @@ def dose(exercise_id: str, day: Any, as_json: bool) -> None:
     except content.UnknownId as exc:
         raise click.BadParameter(str(exc), param_hint="EXERCISE") from None
     with runtime_for_cli() as (runtime, user):
-        try:
-            decision = plans.next_dose(runtime, user, exercise, day.date() if day else None)
-        except plans.DateBeforeHistory as exc:
-            raise click.BadParameter(str(exc).removeprefix("date: "), param_hint="'--date'") from None
+        decision = plans.next_dose(runtime, user, exercise, day.date() if day else None)
     if as_json:
         echo_json(decision.to_dict())
         return
@@ -320,7 +274,7 @@ def dose(exercise_id: str, day: Any, as_json: bool) -> None:
     click.echo(decision.reason)
 
 
-@cli.group()
+@group()
 def db() -> None:
     """Database maintenance."""
 

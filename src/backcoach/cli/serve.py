@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from backcoach.cli.main import cli
+from backcoach.cli.base import command
 
 
-@cli.command()
+@command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option(

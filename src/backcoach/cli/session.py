@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from backcoach.cli.main import cli, echo_json, plan_options, plan_request
-from backcoach.cli.record import read_json, runtime_for_cli
+from backcoach.cli.base import command, echo_json, plan_options, plan_request, read_json, runtime_for_cli
 
 if TYPE_CHECKING:
     from backcoach.domain.catalogue import Exercise, Prescription
@@ -25,7 +24,7 @@ def _plan_file(path: str) -> list[tuple[Exercise, Prescription]]:
         raise click.BadParameter(f"{path}: {exc}", param_hint="PLAN") from None
 
 
-@cli.command()
+@command()
 @click.argument("plan_file", metavar="PLAN.json")
 @click.option("--json", "as_json", is_flag=True, help="Print the steps as JSON.")
 def timeline(plan_file: str, as_json: bool) -> None:
@@ -43,7 +42,7 @@ def timeline(plan_file: str, as_json: bool) -> None:
     click.echo(f"{len(steps)} steps, {sum(s.duration_s for s in steps)} s in all.")
 
 
-@cli.command()
+@command()
 @click.argument("plan_file", metavar="[PLAN.json]", required=False)
 @plan_options
 @click.option("--auto", is_flag=True, help="Run unattended: every step completes on schedule, no keys, no prompts.")
@@ -72,7 +71,6 @@ def start(
     """Guide you through a session: today's plan, or PLAN.json saved with `backcoach plan --json`."""
     from backcoach.app import plans, safety
     from backcoach.cli.player import Player, PlayerOptions
-    from backcoach.domain.planner import PlanInfeasible
 
     if auto and pain_before is None:
         raise click.UsageError(
@@ -82,10 +80,7 @@ def start(
     with runtime_for_cli() as (runtime, user):
         safety.ensure_allowed(runtime, user, session=True)
         if items is None:
-            try:
-                plan = plans.make_plan(runtime, user, plan_request(minutes, equipment, no_floor, level))
-            except PlanInfeasible as exc:
-                raise click.UsageError(str(exc)) from None
+            plan = plans.make_plan(runtime, user, plan_request(minutes, equipment, no_floor, level))
             items = [(plans.rung_exercise(runtime, i.exercise, i.rung), i.prescription) for i in plan.items]
         options = PlayerOptions(auto=auto, speed=speed, voice=voice, pain_before=pain_before, pain_after=pain_after)
         code = Player(runtime, user, items, options).run()
