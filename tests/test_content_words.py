@@ -171,7 +171,7 @@ def _pdf_text(pdf: bytes) -> str:
 def test_no_handout_names_an_article_file(catalogue: Catalogue, programs: dict[str, Program]) -> None:
     staged = programs["staged-low-back"]
     items = [(catalogue.get(i.exercise), i.prescription) for i in staged.items]
-    text = _pdf_text(handout_pdf(staged.title, items, staged.notes, source=staged.source_file))
+    text = _pdf_text(handout_pdf(staged.title, items, staged.notes, article=catalogue.articles[staged.source_file]))
     assert not FILE_NAME.search(text), FILE_NAME.search(text)
     assert "StayWell" in text
     assert "Take care" in text, "the handout carries each exercise's cautions"

@@ -201,3 +201,91 @@ def test_the_handout_reads_back_and_renders(app: Any, path: str) -> None:
         pdf.write_bytes(response.content)
         subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(pdf.with_suffix(""))], check=True)
         assert list(folder.glob(f"{pdf.stem}*.png"))
+
+
+def set_preferences(client: TestClient, **fields: str) -> Any:
+    token = csrf_of(client.get("/preferences").text)
+    data = {"csrf": token, "minutes": "10", "floor": "yes", "level": "beginner", **fields}
+    return client.post("/preferences", data=data)
+
+
+def test_the_preferences_form_sets_sessions_a_day_for_the_calendar(app: Any) -> None:
+    user = browser_user(app, "twice@example.org")
+    assert 'name="sessions_per_day"' in user.get("/preferences").text
+    refused = set_preferences(user, sessions_per_day="4")
+    assert refused.status_code == 422
+    assert 'name="sessions_per_day"' in refused.text, "the form comes back with its error"
+    assert set_preferences(user, sessions_per_day="2").status_code == 303
+    feed = re.search(r"/calendar/([\w-]+)\.ics", user.get("/account").text)
+    assert feed
+    assert TestClient(app).get(f"/calendar/{feed.group(1)}.ics").text.count("BEGIN:VEVENT") == 56
+
+
+def test_a_plan_that_cannot_be_built_is_422_on_today_and_on_its_handout(app: Any) -> None:
+    user = browser_user(app, "nofloor@example.org")
+    assert set_preferences(user, floor="no").status_code == 303
+    for path in ("/today", "/today/handout.pdf"):
+        page = user.get(path)
+        assert page.status_code == 422, path
+        assert "No session fits these options" in page.text
+        assert "allow floor exercises" in page.text
+        assert "floor:" not in page.text, "the message without the field name"
+
+
+def test_a_blocking_screen_is_403_on_today_and_on_its_handout_with_the_ways_forward(app: Any) -> None:
+    user = browser_user(app, "blocked@example.org")
+    token = csrf_of(user.get("/screen").text)
+    user.post("/screen", data={"csrf": token, "age": "40", "fever_or_infection": "yes"})
+    for path in ("/today", "/today/handout.pdf"):
+        page = user.get(path)
+        assert page.status_code == 403, path
+        assert "see a doctor today" in page.text.lower()
+        assert 'href="/screen"' in page.text
+        assert 'action="/clearance"' in page.text
+        assert csrf_of(page.text) == page_csrf(user), "the clearance form carries the person's own token"
+    blank = user.post("/clearance", data={"csrf": page_csrf(user), "note": "   "})
+    assert blank.status_code == 422
+    assert "say briefly what the clinician said" in blank.text
+    cleared = user.post("/clearance", data={"csrf": csrf_of(user.get("/today").text), "note": "GP: fine to exercise"})
+    assert cleared.status_code == 200
+    assert user.get("/today").status_code == 200
+
+
+def test_editing_a_session_is_checked_like_the_api(app: Any) -> None:
+    user = browser_user(app, "edits@example.org")
+    session_id = add_session(user)
+    token = page_csrf(user)
+    before = user.get(f"/api/v1/sessions/{session_id}").json()
+    for data, words in (
+        ({"date": "2026-11-19", "pain_before": "two"}, "Pain before: must be a whole number"),
+        ({"date": "2026-11-19", "pain_before": "2", "difficulty-0": "impossible"}, "Exercise 1, difficulty:"),
+        ({"date": "not a date", "pain_before": "2"}, "Date:"),
+    ):
+        refused = user.post(f"/history/{session_id}", data={"csrf": token, **data})
+        assert refused.status_code == 422, data
+        assert words in refused.text, refused.text
+        assert 'action="/history/' in refused.text, "the form comes back with its error"
+    assert user.get(f"/api/v1/sessions/{session_id}").json() == before, "a refused edit changes nothing"
+    missing = session_id + 1000
+    assert user.get(f"/history/{missing}").status_code == 404
+    assert user.post(f"/history/{missing}", data={"csrf": token, "pain_before": "2"}).status_code == 404
+    assert user.post(f"/history/{missing}/delete", data={"csrf": token}).status_code == 404
+    assert user.post("/checkin", data={"csrf": token, "pain": "2"}).status_code == 303
+    nobody = browser_user(app, "nothing-yet@example.org")
+    assert nobody.post("/checkin", data={"csrf": page_csrf(nobody), "pain": "2"}).status_code == 404
+
+
+def test_render_error_sends_a_person_without_a_screen_to_the_check(app: Any) -> None:
+    from starlette.requests import Request
+
+    from backcoach.app.safety import ScreenNeeded
+    from backcoach.domain.errors import Conflict
+    from backcoach.web.pages import render_error
+
+    scope = {"type": "http", "app": app, "method": "GET", "path": "/player", "headers": [], "query_string": b""}
+    needed = render_error(Request(scope), ScreenNeeded(None), 403)
+    assert needed.status_code == 403
+    assert 'href="/screen"' in bytes(needed.body).decode()
+    clash = bytes(render_error(Request(scope), Conflict("already there", ("email",)), 409).body).decode()
+    assert "already there" in clash
+    assert "email:" not in clash

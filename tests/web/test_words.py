@@ -12,11 +12,17 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
 from backcoach import content
-from tests.web.test_pages import browser_user, csrf_of
+from tests.conftest import Clock
+from tests.web.conftest import PASSWORD
+from tests.web.test_pages import browser_user, csrf_of, page_csrf
 
 FILE_NAME = re.compile(r"\b\d{3}_[0-9a-f]{16}(\.txt)?\b|\.txt\b")
 LEVEL_CODE = re.compile(r"\b(see-doctor|check-first)\b|\b(clearance|emergency|urgent|clear)\)")
-COMMAND = re.compile(r"\bbackcoach [a-z]+ ?--|`backcoach|\bbackcoach (plan|start|screen|dose|log|checkin|history)\b")
+COMMAND = re.compile(
+    r"\bbackcoach [a-z]+ ?--|`backcoach|\bbackcoach (plan|start|screen|dose|log|checkin|history)\b"
+    r"|(?<![\w-])--[a-z][a-z-]+|\bcleared-by-clinician\b|\bRun:"
+)
+"""A command to type, or one of its options (`--cleared-by-clinician`, or the option's name as an error's field)."""
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -93,3 +99,26 @@ def test_handouts_name_articles_by_title_not_file(app: Any) -> None:
         assert response.status_code == 200, path
         text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
         check(text, path)
+
+
+def test_today_after_an_old_or_a_blocking_screen_says_how_to_go_on_in_the_webs_words(app: Any, clock: Clock) -> None:
+    client = browser_user(app, "onward@example.org")
+    clock.advance(days=43)
+    token = csrf_of(client.get("/signin").text)  # the browser sign-in has expired too
+    client.post("/signin", data={"email": "onward@example.org", "password": PASSWORD, "csrf": token})
+    today = client.get("/today")
+    assert today.status_code == 200
+    assert "more than 6 weeks old" in visible(today.text)
+    check(visible(today.text), "/today after 6 weeks")
+    for answers in ({"cancer_history": "yes"}, {"fever_or_infection": "yes"}, {"saddle_numbness": "yes"}):
+        screen(client, **answers)
+        for path in ("/today", "/today/handout.pdf"):
+            blocked = client.get(path)
+            assert blocked.status_code == 403, path
+            text = visible(blocked.text)
+            check(text, f"{path} blocked by {answers}")
+            assert "take the safety check again" in text.lower()
+            assert "Record the clearance" in text
+    blank = client.post("/clearance", data={"csrf": page_csrf(client), "note": " "})
+    assert blank.status_code == 422
+    check(visible(blank.text), "a clearance without a note")

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from backcoach.app.history import check_items, no_such_session
 from backcoach.app.runtime import Runtime
-from backcoach.domain.history import SessionItem, SessionRecord
-from backcoach.storage.repository import StoredSession
+from backcoach.domain.history import SessionItem, SessionRecord, StoredSession
 
 
 def begin_session(runtime: Runtime, user_id: int, pain_before: int) -> int:

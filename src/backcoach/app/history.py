@@ -13,9 +13,15 @@ from backcoach.app.plans import todays_decider
 from backcoach.app.runtime import Runtime
 from backcoach.domain.catalogue import Prescription
 from backcoach.domain.errors import NotFound
-from backcoach.domain.history import HistoryError, SessionItem, SessionRecord, export_history, parse_history
+from backcoach.domain.history import (
+    HistoryError,
+    SessionItem,
+    SessionRecord,
+    StoredSession,
+    export_history,
+    parse_history,
+)
 from backcoach.domain.progress import ProgressSummary, summarise
-from backcoach.storage.repository import StoredSession
 
 
 class ItemError(HistoryError):

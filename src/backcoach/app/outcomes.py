@@ -9,7 +9,7 @@ from typing import Any
 
 from backcoach.app.runtime import Runtime
 from backcoach.domain import outcome as psfs
-from backcoach.storage.repository import StoredOutcome
+from backcoach.domain.outcome import StoredOutcome
 
 FUTURE_LEEWAY_DAYS = 1
 """A check may be dated up to a day ahead of the server's calendar: the person's own day may already have begun."""

@@ -16,8 +16,8 @@ from backcoach.domain.catalogue import Exercise, Prescription
 from backcoach.domain.errors import InvalidInput
 from backcoach.domain.history import completed
 from backcoach.domain.planner import Dose, Excluded, LeftOut, Plan, PlanRequest, build_plan
+from backcoach.domain.screening import StoredScreen
 from backcoach.domain.vocab import Equipment, PlanLevel
-from backcoach.storage.repository import StoredScreen
 
 
 class DateBeforeHistory(InvalidInput):

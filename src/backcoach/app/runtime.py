@@ -20,7 +20,7 @@ from backcoach import content
 from backcoach.domain.catalogue import Catalogue
 from backcoach.domain.ladders import Ladder
 from backcoach.settings import Settings, load_settings
-from backcoach.storage.engine import database_url, ensure_current, make_engine
+from backcoach.storage.engine import current_revision, database_url, ensure_current, make_engine, upgrade
 from backcoach.storage.repository import AccountRepository, UserRepository
 
 if TYPE_CHECKING:
@@ -98,3 +98,14 @@ def create_runtime(
         ladders=content.ladders(),
         hasher=hasher or PasswordHasher(),
     )
+
+
+def upgrade_database(settings: Settings | None = None) -> tuple[str | None, str | None]:
+    """Apply every pending migration; the revision before (None for an empty database) and after."""
+    engine = make_engine(database_url(settings or load_settings()))
+    try:
+        before = current_revision(engine)
+        upgrade(engine)
+        return before, current_revision(engine)
+    finally:
+        engine.dispose()

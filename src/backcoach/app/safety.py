@@ -9,8 +9,7 @@ import datetime as dt
 from backcoach.app.runtime import Runtime
 from backcoach.domain import screening
 from backcoach.domain.errors import Refused
-from backcoach.domain.screening import Answers, ScreenResult
-from backcoach.storage.repository import StoredScreen
+from backcoach.domain.screening import Answers, ScreenResult, StoredScreen
 
 
 class Blocked(Refused):

@@ -11,8 +11,7 @@ from backcoach.cli.base import ISO_DATE, echo_json, group, print_rich, runtime_f
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from backcoach.domain.outcome import OutcomeSummary
-    from backcoach.storage.repository import StoredOutcome
+    from backcoach.domain.outcome import OutcomeSummary, StoredOutcome
 
 ACTIVITIES = 3  # the domain's ACTIVITIES, repeated so that parsing the options loads no pydantic
 SCORE = click.IntRange(0, 10)

@@ -47,20 +47,20 @@ def _parse_answers(raw: object) -> Answers:
 @click.option("--answers", "answers_file", metavar="FILE", help="Read the answers from a JSON object (- for stdin).")
 @click.option(
     "--cleared-by-clinician",
-    "clinician_note",
+    "note",
     metavar="NOTE",
     help="Record that a clinician has cleared you to exercise, with what they said.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def screen(answers_file: str | None, clinician_note: str | None, as_json: bool) -> None:
+def screen(answers_file: str | None, note: str | None, as_json: bool) -> None:
     """Answer the safety screen (or record a clinician's clearance)."""
     from backcoach.app import safety
 
-    if clinician_note is not None and answers_file is not None:
+    if note is not None and answers_file is not None:
         raise click.UsageError("give either --answers or --cleared-by-clinician, not both")
-    if clinician_note is not None:
+    if note is not None:
         with runtime_for_cli() as (runtime, user):
-            result = safety.record_clinician_clearance(runtime, user, clinician_note)
+            result = safety.record_clinician_clearance(runtime, user, note)
     else:
         answers = _parse_answers(read_json(answers_file, "--answers") if answers_file else _ask_answers())
         with runtime_for_cli() as (runtime, user):
@@ -282,16 +282,9 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply every pending migration (the app also does this when it starts)."""
-    from backcoach.settings import load_settings
-    from backcoach.storage.engine import current_revision, database_url, make_engine, upgrade
+    from backcoach.app.runtime import upgrade_database
 
-    engine = make_engine(database_url(load_settings()))
-    try:
-        before = current_revision(engine)
-        upgrade(engine)
-        after = current_revision(engine)
-    finally:
-        engine.dispose()
+    before, after = upgrade_database()
     if before == after:
         click.echo(f"The database is up to date (revision {after}).")
     else:

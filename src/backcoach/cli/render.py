@@ -12,12 +12,12 @@ from rich.text import Text
 
 from backcoach.domain.catalogue import Article, Catalogue, Exercise
 from backcoach.domain.describe import describe
+from backcoach.domain.history import StoredSession
 from backcoach.domain.ladders import Ladder
 from backcoach.domain.planner import Plan
 from backcoach.domain.programs import Program
 from backcoach.domain.progress import ProgressSummary
 from backcoach.domain.screening import ScreenResult
-from backcoach.storage.repository import StoredSession
 
 NOT_ADVICE = "backcoach is not medical advice. Stop any exercise that makes your pain worse."
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Self, get_args
 
 from pydantic import BeforeValidator, Field, StrictInt, ValidationError, model_validator
@@ -145,3 +146,11 @@ def parse_history(raw: object, exercise_ids: Collection[str]) -> list[SessionRec
 
 def export_history(records: list[SessionRecord]) -> dict[str, Any]:
     return {"version": FORMAT_VERSION, "sessions": [r.to_dict() for r in records]}
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    """A session record with the id it was stored under."""
+
+    id: int
+    record: SessionRecord

@@ -303,3 +303,15 @@ def changed_activities(previous: OutcomeRecord | None, new: OutcomeRecord) -> li
     if previous is None:
         return []
     return [a.activity for a in new.activities if previous.score_of(a.activity) is None]
+
+
+@dataclass(frozen=True)
+class StoredOutcome:
+    """A weekly check with the id it was stored under."""
+
+    id: int
+    record: OutcomeRecord
+
+    def to_dict(self) -> dict[str, Any]:
+        """The API's and `backcoach outcome --json`'s form: the record with its id and its average."""
+        return {"id": self.id, **self.record.to_dict(), "average": round(self.record.average, 1)}

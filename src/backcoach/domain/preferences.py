@@ -5,15 +5,14 @@ Stored as JSON on the account; older records (before `sessions_per_day`) read ba
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from backcoach.domain.model import Frozen
 from backcoach.domain.planner import DEFAULT_MINUTES, MAX_MINUTES, MIN_MINUTES, PlanRequest
 from backcoach.domain.vocab import Equipment, PlanLevel
 
 
-class Preferences(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class Preferences(Frozen):
     minutes: int = Field(DEFAULT_MINUTES, ge=MIN_MINUTES, le=MAX_MINUTES, description="minutes per session")
     equipment: tuple[Equipment, ...] = Field((), description="what the person has: chair, wall, kettlebell")
     floor: bool = Field(True, description="whether they can get down on the floor (a mat is assumed)")

@@ -515,7 +515,7 @@ def clinician_clearance(note: str, earlier: Answers | None = None, exercises: It
     the way that hurts."""
     note = " ".join(note.split())
     if not note:
-        raise AnswersError("cleared-by-clinician", "say briefly what the clinician said (it is kept with the record)")
+        raise AnswersError("note", "say briefly what the clinician said (it is kept with the record)")
     cleared = ScreenResult(
         "check-first",
         [Reason("cleared_by_clinician", f"Cleared to exercise by a clinician: {note}. Start gently.")],
@@ -543,3 +543,14 @@ def refusal(result: ScreenResult) -> str:
     """What to tell a person whose latest screen blocks exercise (no adapter's commands: each adds its own)."""
     reasons = " ".join(r.message for r in result.reasons)
     return f"Your latest safety check says: {result.label.lower()}. {reasons} {ADVICE[result.clearance]}"
+
+
+@dataclass(frozen=True)
+class StoredScreen:
+    """A safety screen as stored: when it was taken, its result, and the answers it was given."""
+
+    id: int
+    taken_at: dt.datetime
+    result: ScreenResult
+    answers: dict[str, Any]
+    clinician_note: str | None

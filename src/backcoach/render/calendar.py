@@ -12,7 +12,8 @@ START = dt.time(8, 0)
 
 
 def plan_calendar(today: dt.date, minutes: int, sessions_per_day: int = 1, days: int = DAYS_AHEAD) -> bytes:
-    """One event a day (at 08:00, floating local time) for the next four weeks."""
+    """`sessions_per_day` events a day (the first at 08:00, the others 6 hours apart, floating local time) for the
+    next four weeks."""
     cal = Calendar()
     cal.add("prodid", "-//backcoach//plan//EN")
     cal.add("version", "2.0")

@@ -13,8 +13,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from backcoach import content
-from backcoach.domain.catalogue import Exercise, Prescription
+from backcoach.domain.catalogue import Article, Exercise, Prescription
 from backcoach.domain.describe import describe
 from backcoach.render import kinematics
 from backcoach.render.figures import FAR, NEAR, TRUNK, figure_of
@@ -94,20 +93,16 @@ def _dose_table(dose: Prescription) -> Table:
     return table
 
 
-def _cite(source: str) -> str:
-    """The article as a person reads it (title and publisher); `source` may be its file name or already a title."""
-    article = content.catalogue().articles.get(source)
-    return article.cite if article is not None else source
-
-
 def handout_pdf(
     title: str,
     items: Sequence[tuple[Exercise, Prescription]],
     notes: Sequence[str],
     *,
     minutes: int | None = None,
-    source: str | None = None,
+    article: Article | None = None,
 ) -> bytes:
+    """The handout of a plan (with its `minutes`) or of a program (with the `article` it reproduces, named as a
+    person reads it: title and publisher)."""
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer,
@@ -125,8 +120,8 @@ def handout_pdf(
     intro = []
     if minutes:
         intro.append(f"About {minutes} minutes.")
-    if source:
-        intro.append(f"From the article {_cite(source)}.")
+    if article is not None:
+        intro.append(f"From the article {article.cite}.")
     intro.append("Not medical advice: stop any exercise that makes your pain worse.")
     story += [Paragraph(" ".join(intro), styles["BodyText"]), Spacer(1, 4 * mm)]
     for number, (exercise, dose) in enumerate(items, 1):

@@ -10,35 +10,10 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from backcoach.domain.history import SessionItem, SessionRecord
-from backcoach.domain.outcome import OutcomeRecord
-from backcoach.domain.screening import CLEARANCES, Reason, ScreenResult
+from backcoach.domain.history import SessionItem, SessionRecord, StoredSession
+from backcoach.domain.outcome import OutcomeRecord, StoredOutcome
+from backcoach.domain.screening import CLEARANCES, Reason, ScreenResult, StoredScreen
 from backcoach.storage.models import AuthToken, OutcomeRow, Screening, SessionItemRow, SessionRow, SignInAttempt, User
-
-
-@dataclass(frozen=True)
-class StoredScreen:
-    id: int
-    taken_at: dt.datetime
-    result: ScreenResult
-    answers: dict[str, Any]
-    clinician_note: str | None
-
-
-@dataclass(frozen=True)
-class StoredSession:
-    id: int
-    record: SessionRecord
-
-
-@dataclass(frozen=True)
-class StoredOutcome:
-    id: int
-    record: OutcomeRecord
-
-    def to_dict(self) -> dict[str, Any]:
-        """The API's and `backcoach outcome --json`'s form: the record with its id and its average."""
-        return {"id": self.id, **self.record.to_dict(), "average": round(self.record.average, 1)}
 
 
 @dataclass(frozen=True)

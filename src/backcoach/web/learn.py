@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from backcoach import content
+from backcoach.domain.errors import NotFound
 from backcoach.domain.learn import Topic, topic_of_the_day
 from backcoach.web.deps import PageCaller, runtime_of
 from backcoach.web.pages import render
@@ -25,31 +26,36 @@ api_router = APIRouter(prefix="/api/v1", tags=["learn"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no such topic"}}
 
 
+def topics() -> list[Topic]:
+    # The runtime holds the catalogue and the ladders but no lessons: these are the shipped ones.
+    return list(content.learn_topics().values())
+
+
 def _topic_or_404(topic_id: str) -> Topic:
-    found = content.learn_topics().get(topic_id)
+    found = next((t for t in topics() if t.id == topic_id), None)
     if found is None:
-        raise HTTPException(404, f"unknown topic {topic_id!r}")
+        raise NotFound(f"unknown topic {topic_id!r}")
     return found
 
 
 @router.get("/learn", response_class=HTMLResponse)
 def learn(request: Request, caller: PageCaller) -> HTMLResponse:
-    return render(request, "learn.html", caller, topics=list(content.learn_topics().values()))
+    return render(request, "learn.html", caller, topics=topics())
 
 
 @router.get("/learn/{topic_id}", response_class=HTMLResponse)
 def learn_topic(request: Request, topic_id: str, caller: PageCaller) -> HTMLResponse:
     topic = _topic_or_404(topic_id)
-    topics = list(content.learn_topics().values())
-    at = topics.index(topic)
-    previous = topics[at - 1] if at > 0 else None
-    following = topics[at + 1] if at + 1 < len(topics) else None
+    every = topics()
+    at = every.index(topic)
+    previous = every[at - 1] if at > 0 else None
+    following = every[at + 1] if at + 1 < len(every) else None
     return render(request, "learn_topic.html", caller, topic=topic, previous=previous, following=following)
 
 
 @api_router.get("/learn", response_model=list[Topic])
 def api_learn() -> list[Topic]:
-    return list(content.learn_topics().values())
+    return topics()
 
 
 @api_router.get("/learn/{topic_id}", response_model=Topic, responses=NOT_FOUND)
@@ -61,7 +67,7 @@ def api_learn_topic(topic_id: str) -> Topic:
 def learn_card_topic(context: Context) -> Topic:
     """Today's topic for the Today card, by the runtime's clock, so that tests and every server agree on the day."""
     request: Request = context["request"]
-    return topic_of_the_day(list(content.learn_topics().values()), runtime_of(request).today())
+    return topic_of_the_day(topics(), runtime_of(request).today())
 
 
 def install(templates: Jinja2Templates) -> None:

@@ -1,0 +1,166 @@
+"""Public pages, signing up, in and out, and the account page with its data: export, import, deletion."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
+
+from backcoach.app import accounts, preferences, safety
+from backcoach.app.runtime import Runtime
+from backcoach.domain.errors import InvalidInput
+from backcoach.web.deps import SESSION_COOKIE, PageCaller, RuntimeDep, client_of
+from backcoach.web.pages import FORM_CSRF_COOKIE, Csrf, check_csrf, redirect, render, secure, signed_in
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def landing(request: Request, caller: PageCaller) -> HTMLResponse:
+    return render(request, "landing.html", caller)
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
+def _start_session(request: Request, runtime: Runtime, user_id: int, to: str) -> RedirectResponse:
+    issued = accounts.issue_token(runtime, user_id, "browser")
+    response = redirect(to)
+    response.set_cookie(
+        SESSION_COOKIE,
+        issued.token,
+        max_age=accounts.TOKEN_DAYS * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=secure(request),
+    )
+    response.delete_cookie(FORM_CSRF_COOKIE)
+    return response
+
+
+@router.get("/signup", response_class=HTMLResponse)
+def signup_form(request: Request, caller: PageCaller) -> HTMLResponse:
+    return render(request, "signup.html", caller, minimum=accounts.MIN_PASSWORD)
+
+
+@router.post("/signup", response_class=HTMLResponse)
+def signup(
+    request: Request,
+    runtime: RuntimeDep,
+    email: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf: Csrf,
+) -> Response:
+    check_csrf(request, None, csrf)
+    try:
+        account = accounts.register(runtime, email, password)
+    except accounts.AccountError as exc:
+        return render(request, "signup.html", None, 422, minimum=accounts.MIN_PASSWORD, error=str(exc), email=email)
+    except accounts.EmailTaken:
+        message = "An account with this email already exists: sign in instead."
+        return render(request, "signup.html", None, 409, minimum=accounts.MIN_PASSWORD, error=message, email=email)
+    return _start_session(request, runtime, account.id, "/onboarding")
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def signin_form(request: Request, caller: PageCaller) -> HTMLResponse:
+    return render(request, "signin.html", caller)
+
+
+@router.post("/signin", response_class=HTMLResponse)
+def signin(
+    request: Request,
+    runtime: RuntimeDep,
+    email: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf: Csrf,
+) -> Response:
+    check_csrf(request, None, csrf)
+    try:
+        account = accounts.authenticate(runtime, email, password, client_of(request))
+    except accounts.TooManyAttempts as exc:
+        minutes = max(1, exc.retry_after // 60)
+        message = f"Too many failed sign-ins. Please wait about {minutes} minutes and try again."
+        response = render(request, "signin.html", None, 429, error=message, email=email)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    except accounts.BadCredentials:
+        return render(request, "signin.html", None, 401, error="Wrong email or password.", email=email)
+    next_page = "/today" if preferences.saved(runtime, account.id) else "/onboarding"
+    return _start_session(request, runtime, account.id, next_page)
+
+
+@router.post("/signout")
+def signout(request: Request, runtime: RuntimeDep, caller: PageCaller, csrf: Csrf) -> Response:
+    if caller is not None:
+        check_csrf(request, caller, csrf)
+        accounts.revoke(runtime, request.cookies.get(SESSION_COOKIE))
+    response = redirect("/")
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account(request: Request, runtime: RuntimeDep, caller: PageCaller) -> HTMLResponse:
+    me = signed_in(caller)
+    feed = f"{request.base_url}calendar/{accounts.calendar_token(runtime, me.user_id)}.ics"
+    latest = safety.latest_screen(runtime, me.user_id)
+    return render(request, "account.html", me, feed=feed, latest=latest)
+
+
+@router.get("/account/export.json")
+def account_export(runtime: RuntimeDep, caller: PageCaller) -> Response:
+    from backcoach.app.transfer import export_account
+
+    me = signed_in(caller)
+    body = json.dumps(export_account(runtime, me.user_id), indent=2, ensure_ascii=False)
+    stamp = runtime.today().isoformat()
+    headers = {"Content-Disposition": f'attachment; filename="backcoach-{stamp}.json"'}
+    return Response(body, media_type="application/json", headers=headers)
+
+
+@router.post("/account/import", response_class=HTMLResponse)
+async def account_import(request: Request, runtime: RuntimeDep, caller: PageCaller) -> Response:
+    from backcoach.app.transfer import TransferError, import_account
+
+    me = signed_in(caller)
+    form = await request.form()
+    check_csrf(request, me, str(form.get("csrf", "")))
+    upload = form.get("file")
+    # The result is a page of its own, "Nothing was imported" with the first problem, whatever went wrong.
+    try:
+        if not isinstance(upload, UploadFile):
+            raise TransferError("choose a backcoach export file", ("file",))
+        try:
+            raw = json.loads(await upload.read())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise TransferError(f"not a JSON file ({exc})", ("file",)) from None
+        if not isinstance(raw, dict):
+            raise TransferError("not a backcoach export", ("file",))
+        counts = import_account(runtime, me.user_id, raw)
+    except InvalidInput as exc:
+        return render(request, "error.html", me, 422, title="Nothing was imported", problems=[str(exc)])
+    message = (
+        f"Imported {counts['sessions']} sessions, {counts['screenings']} safety screens and "
+        f"{counts['outcomes']} weekly checks."
+    )
+    return render(request, "error.html", me, title="Import complete", message=message)
+
+
+@router.post("/account/delete")
+def account_delete(
+    request: Request, runtime: RuntimeDep, caller: PageCaller, csrf: Csrf, confirm: Annotated[str, Form()] = ""
+) -> Response:
+    me = signed_in(caller)
+    check_csrf(request, me, csrf)
+    if confirm.strip().lower() != "delete":
+        return render(request, "error.html", me, 422, title="Not deleted", message='Type "delete" to confirm.')
+    accounts.delete_account(runtime, me.user_id)
+    response = redirect("/")
+    response.delete_cookie(SESSION_COOKIE)
+    return response

@@ -1,0 +1,150 @@
+"""A person's record: the morning check-in, progress and its charts, and the history of sessions (edited and deleted
+through the application layer, checked like the API's changes)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
+
+from backcoach.app import history, outcomes
+from backcoach.domain.errors import InvalidInput, NotFound
+from backcoach.domain.history import SessionRecord
+from backcoach.web.deps import PageCaller, RowId, RuntimeDep
+from backcoach.web.pages import Csrf, check_csrf, redirect, render, signed_in
+
+router = APIRouter(include_in_schema=False)
+
+FIELDS = {
+    "date": "Date",
+    "pain_before": "Pain before",
+    "pain_after": "Pain after",
+    "pain_next_morning": "Next-morning pain",
+}
+"""The edit form's labels, so that an error names the field as the form does."""
+
+CHART_HEADERS = {"Cache-Control": "no-store"}
+
+
+@router.get("/checkin", response_class=HTMLResponse)
+def checkin_form(request: Request, runtime: RuntimeDep, caller: PageCaller) -> HTMLResponse:
+    me = signed_in(caller)
+    stored = history.newest_first(runtime, me.user_id)
+    return render(request, "checkin.html", me, latest=stored[0] if stored else None)
+
+
+@router.post("/checkin", response_class=HTMLResponse)
+def checkin(
+    request: Request,
+    runtime: RuntimeDep,
+    caller: PageCaller,
+    pain: Annotated[int, Form(ge=0, le=10)],
+    csrf: Csrf,
+) -> Response:
+    me = signed_in(caller)
+    check_csrf(request, me, csrf)
+    history.checkin(runtime, me.user_id, pain)
+    return redirect("/progress")
+
+
+@router.get("/progress", response_class=HTMLResponse)
+def progress(request: Request, runtime: RuntimeDep, caller: PageCaller) -> HTMLResponse:
+    me = signed_in(caller)
+    summary = history.progress(runtime, me.user_id)
+    exercises = sorted({i.exercise for r in history.records(runtime, me.user_id) for i in r.items})
+    outcome = outcomes.outcome_summary(runtime, me.user_id)
+    return render(
+        request, "progress.html", me, summary=summary, exercises=exercises, names=runtime.names, outcome=outcome
+    )
+
+
+@router.get("/progress/{chart}.svg")
+def progress_chart(chart: str, runtime: RuntimeDep, caller: PageCaller, exercise: str | None = None) -> Response:
+    from backcoach.render import charts
+
+    me = signed_in(caller)
+    if chart == "outcome":
+        checks = [s.record for s in outcomes.outcomes(runtime, me.user_id)]
+        return Response(charts.outcome_svg(checks), media_type="image/svg+xml", headers=CHART_HEADERS)
+    if chart == "pain":
+        body = charts.pain_svg(history.records(runtime, me.user_id))
+    elif chart == "weeks":
+        body = charts.weeks_svg(history.progress(runtime, me.user_id))
+    elif chart == "dose" and exercise:
+        name = runtime.names.get(exercise, exercise)
+        body = charts.dose_svg(history.records(runtime, me.user_id), exercise, name)
+    else:
+        raise NotFound("no such chart")
+    return Response(body, media_type="image/svg+xml", headers=CHART_HEADERS)
+
+
+@router.get("/history", response_class=HTMLResponse)
+def history_page(request: Request, runtime: RuntimeDep, caller: PageCaller) -> HTMLResponse:
+    me = signed_in(caller)
+    stored = history.newest_first(runtime, me.user_id)
+    return render(request, "history.html", me, sessions=stored, names=runtime.names)
+
+
+@router.get("/history/{session_id}", response_class=HTMLResponse)
+def session_page(request: Request, session_id: RowId, runtime: RuntimeDep, caller: PageCaller) -> HTMLResponse:
+    me = signed_in(caller)
+    stored = history.get_session(runtime, me.user_id, session_id)
+    return render(request, "session.html", me, stored=stored, names=runtime.names)
+
+
+def _changes(form: FormData, record: SessionRecord) -> dict[str, Any]:
+    """The edit form as changes to the stored record. An empty pain field clears it; a pain that is not a whole
+    number raises InvalidInput naming its field."""
+
+    def pain(name: str) -> int | None:
+        value = str(form.get(name, "")).strip()
+        if not value:
+            return None
+        if not (value.isascii() and value.isdigit()):
+            raise InvalidInput("must be a whole number from 0 to 10", (name,))
+        return int(value)
+
+    items = [
+        {**item.model_dump(), "difficulty": str(form.get(f"difficulty-{index}", item.difficulty))}
+        for index, item in enumerate(record.items)
+    ]
+    return {
+        "date": str(form.get("date", record.date.isoformat())),
+        "pain_before": pain("pain_before"),
+        "pain_after": pain("pain_after"),
+        "pain_next_morning": pain("pain_next_morning"),
+        "items": items,
+    }
+
+
+def _label(loc: tuple[str | int, ...]) -> str:
+    """A field as the edit form names it: "Pain before", "Exercise 2, difficulty"."""
+    if len(loc) >= 2 and loc[0] == "items" and isinstance(loc[1], int):
+        return f"Exercise {loc[1] + 1}" + (f", {loc[2]}" if len(loc) > 2 else "")
+    return FIELDS.get(str(loc[0]), str(loc[0]))
+
+
+@router.post("/history/{session_id}", response_class=HTMLResponse)
+async def session_edit(request: Request, session_id: RowId, runtime: RuntimeDep, caller: PageCaller) -> Response:
+    me = signed_in(caller)
+    form = await request.form()
+    check_csrf(request, me, str(form.get("csrf", "")))
+    stored = history.get_session(runtime, me.user_id, session_id)
+    try:
+        history.edit_session(runtime, me.user_id, session_id, _changes(form, stored.record))
+    except InvalidInput as exc:
+        error = f"{_label(exc.loc)}: {exc.message}" if exc.loc else exc.message
+        return render(request, "session.html", me, 422, stored=stored, names=runtime.names, error=error)
+    return redirect("/history")
+
+
+@router.post("/history/{session_id}/delete")
+def session_delete(
+    request: Request, session_id: RowId, runtime: RuntimeDep, caller: PageCaller, csrf: Csrf
+) -> Response:
+    me = signed_in(caller)
+    check_csrf(request, me, csrf)
+    history.delete_session(runtime, me.user_id, session_id)
+    return redirect("/history")

@@ -1,0 +1,87 @@
+"""Onboarding: the safety check (taken again at any time, or replaced by a clinician's clearance), then the plan
+options. Both forms show their error next to the inputs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from backcoach.app import preferences, safety
+from backcoach.domain.errors import InvalidInput
+from backcoach.domain.screening import AGE_PROMPT, GROUP_TITLES, NOT_ADVICE, QUESTIONS, AnswersError, parse_answers
+from backcoach.domain.vocab import EQUIPMENT
+from backcoach.web.deps import PageCaller, RuntimeDep
+from backcoach.web.pages import Csrf, check_csrf, redirect, render, signed_in
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/onboarding", response_class=HTMLResponse)
+@router.get("/screen", response_class=HTMLResponse)
+def screen_form(request: Request, caller: PageCaller) -> HTMLResponse:
+    me = signed_in(caller)
+    return render(request, "screen.html", me, **_screen_form())
+
+
+def _screen_form() -> dict[str, Any]:
+    groups = [(title, [q for q in QUESTIONS if q.group == group]) for group, title in GROUP_TITLES.items()]
+    return {"groups": groups, "age_prompt": AGE_PROMPT, "not_advice": NOT_ADVICE}
+
+
+@router.post("/screen", response_class=HTMLResponse)
+async def screen(request: Request, runtime: RuntimeDep, caller: PageCaller) -> Response:
+    me = signed_in(caller)
+    form = await request.form()
+    check_csrf(request, me, str(form.get("csrf", "")))
+    raw: dict[str, Any] = {q.key: form.get(q.key) == "yes" for q in QUESTIONS}
+    age = str(form.get("age", "")).strip()
+    try:
+        if age:
+            raw["age"] = int(age)
+        answers = parse_answers(raw)
+    except (ValueError, AnswersError) as exc:
+        problem = "age: must be a whole number of years" if not isinstance(exc, AnswersError) else str(exc)
+        return render(request, "screen.html", me, 422, error=problem, checked=raw, **_screen_form())
+    result = safety.take_screen(runtime, me.user_id, answers)
+    if not result.blocks and preferences.saved(runtime, me.user_id) is None:
+        return redirect("/preferences")
+    return render(request, "screen_result.html", me, result=result)
+
+
+@router.post("/clearance", response_class=HTMLResponse)
+def clearance(
+    request: Request, runtime: RuntimeDep, caller: PageCaller, note: Annotated[str, Form()], csrf: Csrf
+) -> Response:
+    me = signed_in(caller)
+    check_csrf(request, me, csrf)
+    result = safety.record_clinician_clearance(runtime, me.user_id, note)
+    return render(request, "screen_result.html", me, result=result)
+
+
+@router.get("/preferences", response_class=HTMLResponse)
+def preferences_form(request: Request, runtime: RuntimeDep, caller: PageCaller) -> HTMLResponse:
+    me = signed_in(caller)
+    prefs = preferences.current(runtime, me.user_id)
+    return render(request, "preferences.html", me, prefs=prefs, equipment=EQUIPMENT)
+
+
+@router.post("/preferences", response_class=HTMLResponse)
+async def save_preferences(request: Request, runtime: RuntimeDep, caller: PageCaller) -> Response:
+    me = signed_in(caller)
+    form = await request.form()
+    check_csrf(request, me, str(form.get("csrf", "")))
+    raw = {
+        "minutes": str(form.get("minutes", "15")),
+        "equipment": [str(v) for v in form.getlist("equipment")],
+        "floor": form.get("floor") == "yes",
+        "level": str(form.get("level", "beginner")),
+        "sessions_per_day": str(form.get("sessions_per_day", "1")),
+    }
+    try:
+        chosen = preferences.parse(raw)
+    except InvalidInput as exc:
+        return render(request, "preferences.html", me, 422, prefs=raw, equipment=EQUIPMENT, error=str(exc))
+    preferences.save(runtime, me.user_id, chosen)
+    return redirect("/today")

@@ -1,0 +1,49 @@
+"""Today's plan, its printable handout, and the calendar feed of the sessions to come.
+
+A blocking safety screen or a plan that cannot be built reaches `render_error` from here like from anywhere else, so
+Today and its handout answer it with the same status."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from backcoach.app import accounts, outcomes, plans, preferences
+from backcoach.domain.errors import NotFound
+from backcoach.web.deps import PageCaller, RuntimeDep
+from backcoach.web.pages import render, signed_in
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/today", response_class=HTMLResponse)
+def today(request: Request, runtime: RuntimeDep, caller: PageCaller) -> HTMLResponse:
+    me = signed_in(caller)
+    plan = plans.todays_plan(runtime, me.user_id)
+    outcome_due = outcomes.outcome_due(runtime, me.user_id)
+    return render(request, "today.html", me, plan=plan, outcome_due=outcome_due)
+
+
+@router.get("/today/handout.pdf")
+def today_handout(runtime: RuntimeDep, caller: PageCaller) -> Response:
+    from backcoach.render.handout import handout_pdf
+
+    me = signed_in(caller)
+    plan = plans.todays_plan(runtime, me.user_id)
+    items = [(plans.rung_exercise(runtime, i.exercise, i.rung), i.prescription) for i in plan.items]
+    pdf = handout_pdf("Today's session", items, plan.cautions, minutes=plan.minutes)
+    return Response(
+        pdf, media_type="application/pdf", headers={"Content-Disposition": 'inline; filename="backcoach-plan.pdf"'}
+    )
+
+
+@router.get("/calendar/{token}.ics")
+def calendar(token: str, runtime: RuntimeDep) -> Response:
+    from backcoach.render.calendar import plan_calendar
+
+    user_id = accounts.user_for_calendar(runtime, token)
+    if user_id is None:
+        raise NotFound("no such calendar")
+    prefs = preferences.current(runtime, user_id)
+    body = plan_calendar(runtime.today(), prefs.minutes, prefs.sessions_per_day)
+    return Response(body, media_type="text/calendar", headers={"Cache-Control": "no-store"})
