@@ -274,7 +274,130 @@ def test_the_openapi_document_is_served(client: TestClient) -> None:
         assert path in spec["paths"]
 
 
+def vague(schema: dict[str, Any], components: dict[str, Any], seen: frozenset[str] = frozenset()) -> str | None:
+    """Why a schema describes nothing (empty, or an object with no named properties, or a list of such), or None
+    when it describes its body."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return None if name in seen else vague(components[name], components, seen | {name})
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            reasons = [vague(s, components, seen) for s in schema[key] if s.get("type") != "null"]
+            return next((r for r in reasons if r), None)
+    if schema.get("type") == "array":
+        return vague(schema.get("items", {}), components, seen)
+    if schema.get("type") == "object" or not schema:
+        return None if schema.get("properties") else f"an object with no named properties: {schema}"
+    return None if schema.get("type") else f"no type: {schema}"
+
+
+def test_every_body_has_a_schema(client: TestClient) -> None:
+    """Every request body and every successful response with a body says what is in it."""
+    spec = client.get("/openapi.json").json()
+    components = spec["components"]["schemas"]
+    problems = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            bodies = {"request": operation.get("requestBody")} if "requestBody" in operation else {}
+            bodies |= {code: r for code, r in operation["responses"].items() if code.startswith("2") and code != "204"}
+            for which, body in bodies.items():
+                schema = (body or {}).get("content", {}).get("application/json", {}).get("schema")
+                why = "no schema" if not schema else vague(schema, components)
+                if why:
+                    problems.append(f"{method.upper()} {path} {which}: {why}")
+    assert not problems, "\n".join(problems)
+
+
 @pytest.mark.parametrize("session_id", ["9223372036854775808", "0", "-1"])
 def test_an_out_of_range_id_is_422_not_a_server_error(client: TestClient, alice: Person, session_id: str) -> None:
     # Found by the schemathesis run: an id past 64 bits once reached the database and failed there.
     assert client.get(f"/api/v1/sessions/{session_id}", headers=alice.headers).status_code == 422
+
+
+def test_a_plan_no_session_fits_is_422_naming_the_option(client: TestClient, alice: Person) -> None:
+    response = client.get("/api/v1/plan?minutes=5&floor=false&level=advanced", headers=alice.headers)
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["query", "floor"]
+    assert error["type"] == "value_error"
+    assert not error["msg"].startswith("floor:"), "the field is in loc, not in front of the words"
+
+
+def test_a_patch_checks_exercises_and_rungs_like_a_new_session(client: TestClient, alice: Person) -> None:
+    session_id = client.post("/api/v1/sessions", headers=alice.headers, json=SESSION).json()["id"]
+    item = SESSION["items"][0]  # type: ignore[index]
+    for field, value in (("exercise", "spiderman"), ("rung", "superman/arms-out")):
+        response = client.patch(
+            f"/api/v1/sessions/{session_id}", headers=alice.headers, json={"items": [{**item, field: value}]}
+        )
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"] == ["body", "items", 0, field]
+    unchanged = client.get(f"/api/v1/sessions/{session_id}", headers=alice.headers).json()
+    assert unchanged == {"id": session_id, **SESSION}
+    held = client.patch(
+        f"/api/v1/sessions/{session_id}", headers=alice.headers, json={"items": [{**item, "rung": "bridge/held"}]}
+    )
+    assert held.status_code == 200
+    assert held.json()["items"][0]["rung"] == "bridge/held"
+    assert "partial" not in held.json()
+
+
+def test_a_patch_that_breaks_the_record_as_a_whole_is_422_in_plain_words(client: TestClient, alice: Person) -> None:
+    session_id = client.post("/api/v1/sessions", headers=alice.headers, json=SESSION).json()["id"]
+    response = client.patch(f"/api/v1/sessions/{session_id}", headers=alice.headers, json={"pain_after": None})
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {
+            "loc": ["body"],
+            "msg": "pain_after is required (an integer from 0 to 10) unless the session is partial",
+            "type": "value_error",
+        }
+    ]
+
+
+def test_a_partial_session_reads_back_as_it_was_sent(client: TestClient, alice: Person) -> None:
+    partial = {**SESSION, "pain_after": None, "partial": True}
+    session_id = client.post("/api/v1/sessions", headers=alice.headers, json=partial).json()["id"]
+    assert client.get(f"/api/v1/sessions/{session_id}", headers=alice.headers).json() == {"id": session_id, **partial}
+
+
+def test_an_unknown_or_missing_token_says_how_to_authenticate(client: TestClient) -> None:
+    for headers in ({}, {"Authorization": "Bearer not-a-token"}):
+        response = client.get("/api/v1/sessions", headers=headers)
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"] == "Bearer"
+        assert isinstance(response.json()["detail"], str)
+
+
+def test_revoking_a_token_signs_that_token_out(client: TestClient, alice: Person) -> None:
+    assert client.delete("/api/v1/auth/token", headers=alice.headers).status_code == 204
+    assert client.get("/api/v1/sessions", headers=alice.headers).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "loc", "words"),
+    [
+        ({"version": 1, "colour": "blue"}, ["body", "colour"], "allowed: version, account"),
+        ({"version": 2}, ["body", "version"], ""),
+        ({"sessions": []}, ["body", "version"], ""),
+        ({"version": 1, "preferences": {"minutes": 2}}, ["body", "preferences", "minutes"], ""),
+        ({"version": 1, "sessions": [{**SESSION, "pain_before": -1}]}, ["body", "sessions"], "session 1"),
+    ],
+)
+def test_a_bad_import_names_the_first_wrong_value(
+    client: TestClient, alice: Person, body: dict[str, Any], loc: list[Any], words: str
+) -> None:
+    response = client.post("/api/v1/import", headers=alice.headers, json=body)
+    assert response.status_code == 422
+    error = response.json()["detail"][0]
+    assert error["loc"] == loc
+    assert words in error["msg"]
+
+
+def test_the_import_body_is_described(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    body = spec["paths"]["/api/v1/import"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    model = spec["components"]["schemas"][body["$ref"].rsplit("/", 1)[-1]]
+    assert set(model["properties"]) == {"version", "account", "preferences", "screenings", "sessions", "outcomes"}
+    assert model["required"] == ["version"]
+    assert model["additionalProperties"] is False

@@ -14,7 +14,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backcoach import __version__
 from backcoach.app.runtime import Clock, Runtime, create_runtime, utc_now
+from backcoach.domain.errors import BackcoachError
 from backcoach.settings import Settings
+from backcoach.web.errors import api_detail, headers_for, status_for
 
 STATIC = Path(__file__).parent / "static"
 
@@ -102,27 +104,48 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, runtime
         if request.url.path.startswith("/api/") or exc.status_code < 400:
             body = JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
             return body
-        from backcoach.web.pages import render
+        from backcoach.web.pages import TITLES, render
 
-        titles = {401: "Please sign in", 403: "Not allowed", 404: "Not found"}
         page = render(
             request,
             "error.html",
             None,
             exc.status_code,
-            title=titles.get(exc.status_code, "Something went wrong"),
+            title=TITLES.get(exc.status_code, "Something went wrong"),
             message=str(exc.detail),
         )
         for name, value in (exc.headers or {}).items():
             page.headers[name] = value
         return page
 
-    from backcoach.web import api, learn, outcome_pages, pages
+    @app.exception_handler(BackcoachError)
+    async def application_error(request: Request, exc: BackcoachError) -> Response:
+        """Every application error, mapped once: routes raise, this answers (web/errors.py says how)."""
+        status = status_for(exc)
+        if request.url.path.startswith("/api/"):
+            detail = api_detail(exc, request.method)
+            return JSONResponse({"detail": detail}, status_code=status, headers=headers_for(exc))
+        from backcoach.web.pages import render_error
+
+        return render_error(request, exc, status)
+
+    from backcoach.web import (
+        account_pages,
+        api,
+        catalogue_pages,
+        history_pages,
+        learn,
+        onboarding_pages,
+        outcome_pages,
+        pages,
+        player,
+        today_pages,
+    )
 
     app.include_router(api.router)
-    app.include_router(pages.router)
-    app.include_router(outcome_pages.router)
-    app.include_router(learn.router)
+    areas = (account_pages, onboarding_pages, today_pages, player, history_pages, catalogue_pages, outcome_pages, learn)
+    for area in areas:
+        app.include_router(area.router)
     app.include_router(learn.api_router)
     learn.install(pages.templates())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -10,6 +10,7 @@ from fastapi import Depends, HTTPException, Path, Request
 
 from backcoach.app import accounts
 from backcoach.app.runtime import Runtime
+from backcoach.domain.errors import Unauthenticated
 
 SESSION_COOKIE = "backcoach_session"
 MAX_ID = 2**63 - 1
@@ -40,24 +41,27 @@ class Caller:
     via: str
 
 
-def _bearer(request: Request) -> str | None:
+def bearer_token(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer TOKEN` header, or None for any other or no header."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def api_caller(request: Request, runtime: RuntimeDep) -> Caller:
+BearerToken = Annotated[str | None, Depends(bearer_token)]
+
+
+def api_caller(request: Request, runtime: RuntimeDep, token: BearerToken) -> Caller:
     """A bearer token; or, for the app's own pages, the session cookie with the CSRF header on every change."""
-    token = _bearer(request)
     if token:
         signed = accounts.resolve_token(runtime, token, "api")
         if signed is None:
-            raise HTTPException(401, "invalid or expired token", headers={"WWW-Authenticate": "Bearer"})
+            raise Unauthenticated("invalid or expired token")
         return Caller(signed.user_id, signed.email, None, "bearer")
     cookie = request.cookies.get(SESSION_COOKIE)
     signed = accounts.resolve_token(runtime, cookie, "browser") if cookie else None
     if signed is None:
-        raise HTTPException(401, "sign in, or send a bearer token", headers={"WWW-Authenticate": "Bearer"})
+        raise Unauthenticated("sign in, or send a bearer token")
     if request.method in UNSAFE:
         sent = request.headers.get(CSRF_HEADER, "")
         if not signed.csrf or not secrets.compare_digest(sent, signed.csrf):

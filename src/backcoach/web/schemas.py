@@ -1,0 +1,269 @@
+"""The JSON API's request and response bodies, so /openapi.json describes every one of them.
+
+Each response model reads the domain's own JSON form (`to_dict`, which the CLI's `--json` prints), so the API and
+the CLI give the same bytes. Response models forbid extra keys: a key added to a `to_dict` and not here fails the
+tests instead of vanishing from the API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, create_model
+
+from backcoach.domain.catalogue import Prescription
+from backcoach.domain.dosing import Decision, DoseDecision
+from backcoach.domain.history import IsoDate, OptionalIsoDate, Pain, SessionItem, SessionRecord
+from backcoach.domain.outcome import ACTIVITIES, ActivityScore, OutcomeRecord
+from backcoach.domain.planner import Plan
+from backcoach.domain.preferences import Preferences
+from backcoach.domain.screening import AGE_PROMPT, QUESTIONS, Clearance, ScreenResult
+from backcoach.domain.vocab import Category, Equipment, PlanLevel, Position
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# Accounts
+
+
+class Credentials(_In):
+    email: str
+    password: str
+
+
+class AccountOut(_Out):
+    id: int
+    email: str
+
+
+class TokenOut(_Out):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+
+
+class Created(_Out):
+    id: int
+
+
+# Screening
+
+
+def _answers_model() -> type[BaseModel]:
+    """The screen's answers as a request body: every question a strict boolean (absent means no), age required.
+    Built from the domain's keys so the API and the screen can never drift apart."""
+    fields: dict[str, Any] = {q.key: (StrictBool, Field(False, description=q.prompt)) for q in QUESTIONS}
+    fields["age"] = (Annotated[StrictInt, Field(ge=1, le=129)], Field(description=AGE_PROMPT))
+    return create_model("ScreeningAnswers", __config__=ConfigDict(extra="forbid"), **fields)
+
+
+ScreeningAnswers = _answers_model()
+
+
+class ReasonOut(_Out):
+    item: str
+    message: str
+
+
+class ScreenOut(_Out):
+    clearance: Clearance
+    when: str | None = Field(description="now, today, within 1 to 2 weeks, before you start, or null when clear")
+    reasons: list[ReasonOut]
+    advice: str
+    excludes: list[str] = Field(description="exercise ids these answers leave out of every plan")
+
+    @classmethod
+    def of(cls, result: ScreenResult) -> ScreenOut:
+        return cls.model_validate(result.to_dict())
+
+
+class StoredScreenOut(ScreenOut):
+    taken_at: dt.datetime
+    valid_until: dt.date = Field(description="a guided session needs a new screen after this day")
+
+    @classmethod
+    def stored(cls, result: ScreenResult, taken_at: dt.datetime, valid_until: dt.date) -> StoredScreenOut:
+        return cls.model_validate({**result.to_dict(), "taken_at": taken_at, "valid_until": valid_until})
+
+
+class ClearanceIn(_In):
+    # A blank note is refused by the domain's own rule (loc "note"), in the same words on every adapter.
+    note: str = Field(min_length=1, max_length=2000, description="what the clinician said; kept with the record")
+
+
+# Plans and doses
+
+
+class PlanItemOut(_Out):
+    exercise: str
+    rung: str = Field(description="the rung of the exercise's ladder (the exercise id for its standard rung)")
+    name: str = Field(description="the rung's name")
+    category: Category
+    position: Position
+    equipment: list[Equipment]
+    prescription: Prescription
+    estimated_duration_s: int
+    note: str | None = Field(description="why the dose is what it is, or null")
+
+
+class LeftOutOut(_Out):
+    exercise: str
+    name: str
+    reason: str
+
+
+class PlanOut(_Out):
+    """A plan, as `backcoach plan --json` prints it."""
+
+    minutes: int
+    level: PlanLevel
+    equipment: list[Equipment]
+    floor: bool
+    estimated_duration_s: int
+    items: list[PlanItemOut]
+    cautions: list[str]
+    excluded: list[LeftOutOut] = Field(description="what the safety screen or the dose rules left out, and why")
+
+    @classmethod
+    def of(cls, plan: Plan) -> PlanOut:
+        return cls.model_validate(plan.to_dict())
+
+
+class DoseOut(_Out):
+    exercise: str
+    rung: str = Field(description="the rung of the exercise's ladder, e.g. bridge or bridge/held")
+    name: str = Field(description="the rung's name")
+    prescription: Prescription
+    decision: Decision
+    reason: str
+
+    @classmethod
+    def of(cls, decision: DoseDecision) -> DoseOut:
+        return cls.model_validate(decision.to_dict())
+
+
+# Sessions
+
+
+class SessionPatch(_In):
+    """Any of a session's fields; the ones given replace the stored ones."""
+
+    date: OptionalIsoDate = None
+    pain_before: Pain | None = None
+    pain_after: Pain | None = None
+    pain_next_morning: Pain | None = None
+    items: list[SessionItem] | None = None
+    partial: bool | None = None
+
+
+class SessionOut(_Out):
+    """A stored session: its id, then the record as history export writes it. Routes returning it leave out
+    what the record leaves out (`partial` unless true, an item's `rung` for the standard rung)."""
+
+    id: int
+    date: IsoDate
+    pain_before: Pain
+    pain_after: Pain | None = None
+    pain_next_morning: Pain | None = None
+    items: list[SessionItem]
+    partial: bool = Field(False, description="present, and true, only for a session stopped early")
+
+    @classmethod
+    def of(cls, session_id: int, record: SessionRecord) -> SessionOut:
+        return cls.model_validate({"id": session_id, **record.to_dict()})
+
+
+# Outcomes: the weekly check (the Patient-Specific Functional Scale)
+
+
+class OutcomeIn(_In):
+    """One weekly check: three activities the person chose, each scored 0 (unable) to 10 (as before)."""
+
+    date: OptionalIsoDate = Field(default=None, description="ISO date; default: today")
+    activities: Annotated[list[ActivityScore], Field(min_length=ACTIVITIES, max_length=ACTIVITIES)]
+
+
+class OutcomeOut(_Out):
+    id: int
+    date: dt.date
+    activities: list[ActivityScore]
+    average: float
+
+
+class ChangeOut(_Out):
+    activity: str | None = Field(description="the activity, or null for the average of the three")
+    since: dt.date
+    first: float
+    latest: float
+    change: float
+    checks: int
+    mdc: int = Field(description="the minimal detectable change: 2 for the average, 3 for one activity")
+    beyond_noise: bool
+    restarted: bool
+    words: str
+
+
+class OutcomesOut(_Out):
+    count: int
+    due: bool
+    next_due: dt.date | None
+    average_change: ChangeOut | None
+    activity_changes: list[ChangeOut]
+    outcomes: list[OutcomeOut]
+
+
+# Export and import: a person's whole record
+
+
+class ExportedAccount(_Out):
+    email: str
+
+
+class ExportedScreen(_Out):
+    taken_at: Annotated[str, Field(json_schema_extra={"format": "date-time"})] = Field(
+        description="when the screen was taken: ISO 8601 with the time zone"
+    )
+    answers: dict[str, Any] = Field(description="the answers as given: each question's key, true or false, and age")
+    clearance: Clearance = Field(description="what the answers gave then; an import works it out again")
+    clinician_note: str | None
+
+
+class ExportDocument(_Out):
+    """A person's whole record, as `GET /export` gives it and `POST /import` takes it back."""
+
+    version: Literal[1]
+    account: ExportedAccount
+    preferences: Preferences | None = Field(description="the saved plan options, or null before any were chosen")
+    screenings: list[ExportedScreen]
+    sessions: list[SessionRecord] = Field(description="as history export writes them")
+    outcomes: list[OutcomeRecord]
+
+
+class ImportDocument(BaseModel):
+    """An export to take back, all or nothing. Every key but `version` may be missing.
+
+    Sessions, screens and weekly checks stay loosely typed here: the application layer checks them, so a 422 names
+    the session and the field in words (`session 2 (2026-11-20), field 'pain_before': ...`). Unknown top-level keys
+    are refused there too, with the keys that are allowed; the schema says so with `additionalProperties: false`.
+    """
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"additionalProperties": False})
+
+    version: Literal[1] = Field(description="the format's version: 1")
+    account: dict[str, Any] | None = Field(None, description="ignored: the record joins the signed-in account")
+    preferences: dict[str, Any] | None = Field(None, description="the plan options, as in an export")
+    screenings: list[dict[str, Any]] | None = Field(None, description="the safety screens, as in an export")
+    sessions: list[dict[str, Any]] | None = Field(None, description="the sessions, as in an export")
+    outcomes: list[dict[str, Any]] | None = Field(None, description="the weekly checks, as in an export")
+
+
+class ImportCounts(_Out):
+    sessions: int
+    screenings: int
+    outcomes: int
