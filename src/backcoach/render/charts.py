@@ -188,17 +188,17 @@ def outcome_svg(records: Sequence[OutcomeRecord]) -> str:
             label="average",
         )
         change = summarise(ordered, ordered[-1].date).average_change
-        assert change is not None
-        band = {
-            "color": "#8c8c8c",
-            "alpha": 0.15,
-            "label": f"within {MDC_AVERAGE} points of the starting average (noise)",
-        }
-        low, high = change.first - MDC_AVERAGE, change.first + MDC_AVERAGE
-        if change.since < ordered[-1].date:
-            ax.fill_between([change.since, ordered[-1].date], low, high, linewidth=0, **band)
-        else:
-            ax.axhspan(low, high, **band)
+        if change is not None:
+            band = {
+                "color": "#8c8c8c",
+                "alpha": 0.15,
+                "label": f"within {MDC_AVERAGE} points of the starting average (noise)",
+            }
+            low, high = change.first - MDC_AVERAGE, change.first + MDC_AVERAGE
+            if change.since < ordered[-1].date:
+                ax.fill_between([change.since, ordered[-1].date], low, high, linewidth=0, **band)
+            else:
+                ax.axhspan(low, high, **band)
         # A few days either side, so that one check is not drawn alone in the middle of a span of years.
         pad = dt.timedelta(days=3)
         ax.set_xlim(ordered[0].date - pad, ordered[-1].date + pad)

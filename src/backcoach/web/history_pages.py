@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 
 from backcoach.app import history, outcomes
 from backcoach.domain.errors import InvalidInput, NotFound
-from backcoach.domain.history import SessionRecord
+from backcoach.domain.history import DIFFICULTIES, SessionRecord
 from backcoach.web.deps import PageCaller, RowId, RuntimeDep
 from backcoach.web.pages import Csrf, check_csrf, redirect, render, signed_in
 
@@ -91,7 +91,7 @@ def history_page(request: Request, runtime: RuntimeDep, caller: PageCaller) -> H
 def session_page(request: Request, session_id: RowId, runtime: RuntimeDep, caller: PageCaller) -> HTMLResponse:
     me = signed_in(caller)
     stored = history.get_session(runtime, me.user_id, session_id)
-    return render(request, "session.html", me, stored=stored, names=runtime.names)
+    return render(request, "session.html", me, stored=stored, names=runtime.names, difficulties=DIFFICULTIES)
 
 
 def _changes(form: FormData, record: SessionRecord) -> dict[str, Any]:
@@ -136,7 +136,9 @@ async def session_edit(request: Request, session_id: RowId, runtime: RuntimeDep,
         history.edit_session(runtime, me.user_id, session_id, _changes(form, stored.record))
     except InvalidInput as exc:
         error = f"{_label(exc.loc)}: {exc.message}" if exc.loc else exc.message
-        return render(request, "session.html", me, 422, stored=stored, names=runtime.names, error=error)
+        return render(
+            request, "session.html", me, 422, stored=stored, names=runtime.names, difficulties=DIFFICULTIES, error=error
+        )
     return redirect("/history")
 
 
