@@ -46,6 +46,7 @@ def test_timeline_json_lists_every_step_and_adds_up_to_the_plan(run, tmp_path: P
     assert "steps" in run("timeline", str(path)).output
 
 
+@pytest.mark.slow
 def test_timeline_rejects_a_broken_plan_file(run_process, tmp_path: Path) -> None:
     path = tmp_path / "bad.json"
     path.write_text(json.dumps({"items": [{"exercise": "spiderman", "prescription": {}}]}))
@@ -54,6 +55,7 @@ def test_timeline_rejects_a_broken_plan_file(run_process, tmp_path: Path) -> Non
     assert "item 1, field 'exercise'" in result.stderr
 
 
+@pytest.mark.slow
 def test_an_unattended_run_logs_the_whole_plan(run, run_process, tmp_path: Path) -> None:
     path, plan = save_plan(run, tmp_path)
     result = run_process("start", str(path), "--auto", "--speed", "1000", "--pain-before", "2", "--pain-after", "1")
@@ -70,6 +72,7 @@ def test_an_unattended_run_logs_the_whole_plan(run, run_process, tmp_path: Path)
         assert done["completed_sets"] == planned["prescription"]["sets"]
 
 
+@pytest.mark.slow
 def test_auto_needs_the_pain_answers(run_process, tmp_path: Path) -> None:
     result = run_process("start", "--auto")
     assert result.returncode == 2
@@ -140,6 +143,7 @@ def _interrupt_after(run, tmp_path: Path, saved: int, sig: signal.Signals) -> tu
     return process.returncode, plan
 
 
+@pytest.mark.slow
 def test_a_killed_session_keeps_every_finished_exercise(run, tmp_path: Path) -> None:
     _, plan = _interrupt_after(run, tmp_path, 2, signal.SIGKILL)
     [session] = exported(run)
@@ -152,6 +156,7 @@ def test_a_killed_session_keeps_every_finished_exercise(run, tmp_path: Path) -> 
         assert done["completed_reps"] == planned["prescription"]["reps"]
 
 
+@pytest.mark.slow
 def test_ctrl_c_saves_the_session_as_partly_done(run, tmp_path: Path) -> None:
     code, _ = _interrupt_after(run, tmp_path, 1, signal.SIGINT)
     assert code == 130

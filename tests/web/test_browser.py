@@ -18,6 +18,8 @@ from tests.browser import browser, output_folder
 
 __all__ = ["browser"]
 
+pytestmark = pytest.mark.slow
+
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 768}
 PASSWORD = "a long enough password"
@@ -93,6 +95,7 @@ def api_sessions(page: Any, base: str) -> list[dict[str, Any]]:
     return sessions
 
 
+@pytest.mark.databases
 def test_a_new_user_goes_round_the_whole_loop(browser: Any, server: str) -> None:
     folder = output_folder("web")
     context = browser.new_context(viewport=LAPTOP)

@@ -7,18 +7,209 @@ the length of the pause; skipping or going back starts the new step at `now`.
 
 Events (step started, exercise ended, session ended, paused, resumed) are returned by every call and also sent to
 subscribers, which is how the players and the session log follow along.
+
+There is one runner, and two players execute it. Everything a session's structure decides (which exercise a step
+belongs to, each exercise's first and last step, how many sets and repetitions count as done when an exercise ends
+at a given step, what each command does, what each way of ending an exercise means for its record) is worked out
+here once, as plain tables (`Tables`, `COMMANDS`, `OUTCOMES`). This class executes them for the terminal player;
+the browser player receives the same tables as JSON (`session_tables`) and `web/static/js/runner.js` executes them
+with the same few lines of scheduling. tests/test_player_parity.py replays command traces through both.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from backcoach.domain.timeline import Step
+from backcoach.domain.catalogue import Exercise, Prescription
+from backcoach.domain.history import Difficulty
+from backcoach.domain.timeline import Step, compile_timeline
 
 ExerciseOutcome = Literal["completed", "skipped", "stopped-for-pain", "stopped"]
 STEP_UNITS = ("rep", "hold", "relax")
+SUGGEST_STOP_ABOVE = 5
+"""Pain reported above this during an exercise, and the players suggest stopping it."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one way of ending an exercise means for the session record."""
+
+    difficulty: Difficulty
+    """The item's difficulty until the person says how it felt."""
+    asks: bool
+    """Whether the questions after the session ask how it felt."""
+    saved_empty: bool
+    """Whether it is recorded even when no set or repetition was done and no pain was reported."""
+
+
+OUTCOMES: dict[ExerciseOutcome, Outcome] = {
+    "completed": Outcome("right", asks=True, saved_empty=True),
+    "skipped": Outcome("right", asks=True, saved_empty=False),
+    # Pain stopped it: that answers how it felt, and the dose rules read it as too hard.
+    "stopped-for-pain": Outcome("hard", asks=False, saved_empty=False),
+    "stopped": Outcome("right", asks=True, saved_empty=False),
+}
+
+Target = Literal["next", "previous-in-exercise", "after-exercise", "end"]
+
+
+@dataclass(frozen=True)
+class Command:
+    """What a command does. Every command first completes the steps already due (the catch-up: a command given
+    late acts on the step the schedule is really at), and does nothing once the session is over. The new step
+    starts now, or at the moment of pausing while paused (so that it waits with its full length)."""
+
+    ends: ExerciseOutcome | None
+    """The exercise under way ends with this outcome (None: it goes on, unless its last step is over)."""
+    goes_to: Target
+    """next: the current step is over as if its time were up; previous-in-exercise: one step back, never into the
+    exercise before; after-exercise: the step after the exercise's last; end: the session stops here."""
+
+
+COMMANDS: dict[str, Command] = {
+    "skip_step": Command(None, "next"),
+    "back": Command(None, "previous-in-exercise"),
+    "skip_exercise": Command("skipped", "after-exercise"),
+    "stop_for_pain": Command("stopped-for-pain", "after-exercise"),
+    "quit": Command("stopped", "end"),
+}
+
+
+@dataclass(frozen=True)
+class Done:
+    """How much of an exercise counts as done."""
+
+    sets: int
+    reps: int
+
+
+@dataclass(frozen=True)
+class Tables:
+    """A timeline's structure, worked out once so that no player re-derives it."""
+
+    steps: tuple[Step, ...]
+    item_of: tuple[int | None, ...]
+    """Each step's exercise (a transition leads into the next one; `done` has none)."""
+    first: tuple[int, ...]
+    """Each exercise's first step (its transition in, or its intro)."""
+    last: tuple[int, ...]
+    """Each exercise's last step: when it is over, the exercise is completed."""
+    done_before: tuple[Done, ...]
+    """For each step: what of its exercise is done if the exercise ends while the step is under way."""
+    done: tuple[Done, ...]
+    """For each exercise: what counts as done when it is completed."""
+    starts: tuple[int, ...]
+    """Each step's planned start in seconds, and then the session's planned length."""
+
+    @classmethod
+    def of(cls, steps: Sequence[Step]) -> Tables:
+        if not steps or steps[-1].kind != "done":
+            raise ValueError("a timeline ends with a done step")
+        item_of: list[int | None] = []
+        item = -1
+        for step in steps:
+            if step.kind == "transition":
+                item_of.append(item + 1)
+            elif step.kind == "intro":
+                item += 1
+                item_of.append(item)
+            elif step.kind == "done":
+                item_of.append(None)
+            else:
+                item_of.append(item)
+        first: dict[int, int] = {}
+        last: dict[int, int] = {}
+        for i, owner in enumerate(item_of):
+            if owner is not None:
+                first.setdefault(owner, i)
+                last[owner] = i
+        after = _done_after(steps, item_of)
+        done_before = [
+            after[i - 1] if i > 0 and owner is not None and item_of[i - 1] == owner else Done(0, 0)
+            for i, owner in enumerate(item_of)
+        ]
+        starts = [0]
+        for step in steps:
+            starts.append(starts[-1] + step.duration_s)
+        count = len(first)
+        return cls(
+            steps=tuple(steps),
+            item_of=tuple(item_of),
+            first=tuple(first[k] for k in range(count)),
+            last=tuple(last[k] for k in range(count)),
+            done_before=tuple(done_before),
+            done=tuple(after[last[k]] for k in range(count)),
+            starts=tuple(starts),
+        )
+
+
+def _done_after(steps: Sequence[Step], item_of: Sequence[int | None]) -> list[Done]:
+    """After each step, how many sets and repetitions of its exercise are done. A repetition counts once its last
+    step (on the last side) is over; a set once its last repetition is. One pass each way: linear in the steps."""
+    last_of_rep: dict[tuple[int, int, int], int] = {}
+    last_of_set: dict[tuple[int, int], int] = {}
+    for i, step in enumerate(steps):
+        owner = item_of[i]
+        if owner is None or step.kind not in STEP_UNITS or step.set is None or step.rep is None:
+            continue
+        last_of_rep[(owner, step.set, step.rep)] = i
+        last_of_set[(owner, step.set)] = i
+    rep_at = {i: key for key, i in last_of_rep.items()}
+    set_at = {i: key for key, i in last_of_set.items()}
+    marks: list[Done] = []
+    mark = Done(0, 0)
+    current: int | None = None
+    for i, owner in enumerate(item_of):
+        if owner != current:
+            mark, current = Done(0, 0), owner
+        if i in rep_at:
+            _, set_no, rep_no = rep_at[i]
+            mark = Done(set_no - 1, rep_no)
+        if i in set_at:
+            mark = Done(set_at[i][1], mark.reps)
+        marks.append(mark)
+    return marks
+
+
+def session_tables(items: Sequence[tuple[Exercise, Prescription]]) -> dict[str, Any]:
+    """The session as plain, JSON-ready data: what the browser player executes (docs/timing.md)."""
+    tables = Tables.of(compile_timeline(items))
+
+    def done(mark: Done) -> dict[str, int]:
+        return {"completed_sets": mark.sets, "completed_reps": mark.reps}
+
+    return {
+        "steps": [
+            {
+                **step.to_dict(),
+                "item": tables.item_of[i],
+                "starts_at": tables.starts[i],
+                "done_before": done(tables.done_before[i]),
+            }
+            for i, step in enumerate(tables.steps)
+        ],
+        "items": [
+            {
+                "exercise": exercise.id,
+                "rung": exercise.rung,
+                "name": exercise.name,
+                "prescription": dose.model_dump(mode="json"),
+                "first_step": tables.first[k],
+                "last_step": tables.last[k],
+                "done": done(tables.done[k]),
+            }
+            for k, (exercise, dose) in enumerate(items)
+        ],
+        "total_s": tables.starts[-1],
+        "commands": {name: {"ends": c.ends, "goes_to": c.goes_to} for name, c in COMMANDS.items()},
+        "outcomes": {
+            name: {"difficulty": o.difficulty, "asks": o.asks, "saved_empty": o.saved_empty}
+            for name, o in OUTCOMES.items()
+        },
+        "suggest_stop_above": SUGGEST_STOP_ABOVE,
+    }
 
 
 @dataclass(frozen=True)
@@ -37,6 +228,20 @@ class ExerciseEnded:
     completed_sets: int
     pain_during: int | None
     at: float
+
+    @property
+    def saved(self) -> bool:
+        """Whether this ending goes into the session record."""
+        did_something = self.completed_reps or self.completed_sets or self.pain_during is not None
+        return bool(OUTCOMES[self.outcome].saved_empty or did_something)
+
+    @property
+    def difficulty(self) -> Difficulty:
+        return OUTCOMES[self.outcome].difficulty
+
+    @property
+    def asks(self) -> bool:
+        return OUTCOMES[self.outcome].asks
 
 
 @dataclass(frozen=True)
@@ -64,17 +269,10 @@ def _check_pain(pain: int) -> None:
         raise ValueError("pain is a whole number from 0 to 10")
 
 
-@dataclass(frozen=True)
-class _Mark:
-    sets_done: int
-    reps_done: int
-
-
 class Runner:
-    def __init__(self, steps: Sequence[Step]) -> None:
-        if not steps or steps[-1].kind != "done":
-            raise ValueError("a timeline ends with a done step")
-        self.steps = list(steps)
+    def __init__(self, steps: Sequence[Step] | Tables) -> None:
+        self.tables = steps if isinstance(steps, Tables) else Tables.of(steps)
+        self.steps = list(self.tables.steps)
         self.index = 0
         self.started = False
         self.finished = False
@@ -83,65 +281,15 @@ class Runner:
         self._listeners: list[Listener] = []
         self._pain: dict[int, int] = {}
         self._ended: set[int] = set()
-        self._item_of: list[int | None] = []
-        self._first: dict[int, int] = {}
-        self._last: dict[int, int] = {}
-        self._marks: list[_Mark] = []
-        self._index_items()
-        self._offsets = [0]
-        for step in self.steps:
-            self._offsets.append(self._offsets[-1] + step.duration_s)
 
     # Structure
 
-    def _index_items(self) -> None:
-        item = -1
-        for step in self.steps:
-            if step.kind == "transition":
-                self._item_of.append(item + 1)
-            elif step.kind == "intro":
-                item += 1
-                self._item_of.append(item)
-            elif step.kind == "done":
-                self._item_of.append(None)
-            else:
-                self._item_of.append(item)
-        for i, owner in enumerate(self._item_of):
-            if owner is None:
-                continue
-            self._first.setdefault(owner, i)
-            self._last[owner] = i
-        # After each step, how many sets and repetitions of its exercise are done. A repetition counts once its
-        # last step (on the last side) is over; a set once its last repetition is.
-        last_of_rep: dict[tuple[int, int, int], int] = {}
-        last_of_set: dict[tuple[int, int], int] = {}
-        for i, step in enumerate(self.steps):
-            owner = self._item_of[i]
-            if owner is None or step.kind not in STEP_UNITS or step.set is None or step.rep is None:
-                continue
-            last_of_rep[(owner, step.set, step.rep)] = i
-            last_of_set[(owner, step.set)] = i
-        rep_at = {i: key for key, i in last_of_rep.items()}
-        set_at = {i: key for key, i in last_of_set.items()}
-        mark = _Mark(0, 0)
-        current: int | None = None
-        for i in range(len(self.steps)):
-            owner = self._item_of[i]
-            if owner != current:
-                mark, current = _Mark(0, 0), owner
-            if i in rep_at:
-                _, set_no, rep_no = rep_at[i]
-                mark = _Mark(set_no - 1, rep_no)
-            if i in set_at:
-                mark = _Mark(set_at[i][1], mark.reps_done)
-            self._marks.append(mark)
-
     @property
     def item_count(self) -> int:
-        return len(self._first)
+        return len(self.tables.first)
 
     def item_of(self, index: int) -> int | None:
-        return self._item_of[index] if 0 <= index < len(self.steps) else None
+        return self.tables.item_of[index] if 0 <= index < len(self.steps) else None
 
     @property
     def current(self) -> Step | None:
@@ -149,7 +297,7 @@ class Runner:
 
     @property
     def total_s(self) -> int:
-        return self._offsets[-1]
+        return self.tables.starts[-1]
 
     # Reading the state at a moment
 
@@ -166,7 +314,7 @@ class Runner:
         step = self.current
         if step is None:
             return float(self.total_s)
-        return self._offsets[self.index] + (step.duration_s - self.remaining(now))
+        return self.tables.starts[self.index] + (step.duration_s - self.remaining(now))
 
     def deadline(self) -> float | None:
         """When the current step ends, on the runner's clock (None while paused or finished)."""
@@ -197,24 +345,21 @@ class Runner:
             return [SessionEnded(completed=True, at=at)]
         return [StepStarted(index, self.steps[index], at)]
 
-    def _end_exercise(self, item: int, outcome: ExerciseOutcome, upto: int, at: float) -> list[Event]:
-        """End an exercise; `upto` is the last of its steps that was done (-1 for none)."""
+    def _end_exercise(self, item: int, outcome: ExerciseOutcome, at: float) -> list[Event]:
+        """End an exercise while the current step is under way (or, completed, just after its last step)."""
         if item in self._ended:
             return []
         self._ended.add(item)
-        exercise = self.steps[self._first[item]].exercise or ""
-        mark = self._marks[upto] if upto >= 0 and self._item_of[upto] == item else _Mark(0, 0)
-        if outcome == "completed":
-            last = self._marks[self._last[item]]
-            mark = _Mark(last.sets_done, last.reps_done)
-        return [ExerciseEnded(item, exercise, outcome, mark.reps_done, mark.sets_done, self._pain.get(item), at)]
+        exercise = self.steps[self.tables.first[item]].exercise or ""
+        mark = self.tables.done[item] if outcome == "completed" else self.tables.done_before[self.index]
+        return [ExerciseEnded(item, exercise, outcome, mark.reps, mark.sets, self._pain.get(item), at)]
 
     def _leave(self, at: float) -> list[Event]:
         """The current step is over (on time or skipped): end its exercise if it was the last step."""
         events: list[Event] = []
-        item = self._item_of[self.index]
-        if item is not None and self._last[item] == self.index:
-            events += self._end_exercise(item, "completed", self.index, at)
+        item = self.tables.item_of[self.index]
+        if item is not None and self.tables.last[item] == self.index:
+            events += self._end_exercise(item, "completed", at)
         events += self._enter(self.index + 1, at)
         return events
 
@@ -260,74 +405,57 @@ class Runner:
     def toggle_pause(self, now: float) -> list[Event]:
         return self.resume(now) if self.paused_at is not None else self.pause(now)
 
-    def _catch_up(self, now: float) -> tuple[list[Event], bool]:
-        """Every command first completes the steps already due. Returns what that emitted, and whether there is
-        still a session to command (it may have ended just now)."""
+    def _command(self, name: str, now: float, pain: int | None = None) -> list[Event]:
+        """Execute one of COMMANDS (web/static/js/runner.js executes the same table the same way)."""
+        rule = COMMANDS[name]
         if not self.started or self.finished:
-            return [], False
+            return []
         events = self.advance(now)
-        return events, not self._over()
-
-    def _restart_at(self, now: float) -> float:
-        # While paused, a moved-to step waits with its full length until resume.
-        return self.paused_at if self.paused_at is not None else now
-
-    def skip_step(self, now: float) -> list[Event]:
-        """Finish the current step now and start the next."""
-        events, live = self._catch_up(now)
-        if not live:
-            return events
-        at = self._restart_at(now)
-        return events + self._emit(self._leave(at))
-
-    def skip_exercise(self, now: float) -> list[Event]:
-        """End the current exercise as skipped and go to the next one (or the end)."""
-        return self._end_and_move_on(now, "skipped")
-
-    def _end_and_move_on(self, now: float, outcome: ExerciseOutcome, pain: int | None = None) -> list[Event]:
-        """End the exercise under way with `outcome` (noting the pain first, if any) and start the next one."""
-        events, live = self._catch_up(now)
-        if not live:
+        if self._over():
             return events
         if pain is not None:
             self.report_pain(pain)
-        item = self._item_of[self.index]
+        # While paused, a moved-to step waits with its full length until resume.
+        at = self.paused_at if self.paused_at is not None else now
+        item = self.tables.item_of[self.index]
+        if rule.goes_to == "next":
+            return events + self._emit(self._leave(at))
+        if rule.goes_to == "previous-in-exercise":
+            back = item is not None and self.index > self.tables.first[item]
+            return events + self._emit(self._enter(self.index - 1 if back else self.index, at))
+        ended = self._end_exercise(item, rule.ends, at) if item is not None and rule.ends is not None else []
+        if rule.goes_to == "end":
+            self.finished = True
+            self.paused_at = None
+            return events + self._emit([*ended, SessionEnded(completed=False, at=at)])
         if item is None:
             return events
-        at = self._restart_at(now)
-        ended = self._end_exercise(item, outcome, self.index - 1, at)
-        return events + self._emit(ended + self._enter(self._last[item] + 1, at))
+        return events + self._emit(ended + self._enter(self.tables.last[item] + 1, at))
+
+    def skip_step(self, now: float) -> list[Event]:
+        """Finish the current step now and start the next."""
+        return self._command("skip_step", now)
+
+    def skip_exercise(self, now: float) -> list[Event]:
+        """End the current exercise as skipped and go to the next one (or the end)."""
+        return self._command("skip_exercise", now)
 
     def back(self, now: float) -> list[Event]:
         """Go back one step within the current exercise; at its first step, restart that step."""
-        events, live = self._catch_up(now)
-        if not live:
-            return events
-        item = self._item_of[self.index]
-        target = self.index
-        if item is not None and self.index > self._first[item]:
-            target = self.index - 1
-        return events + self._emit(self._enter(target, self._restart_at(now)))
+        return self._command("back", now)
 
     def report_pain(self, pain: int) -> None:
         """Note pain during the current exercise (the highest report counts)."""
         _check_pain(pain)
-        item = self._item_of[self.index] if self.index < len(self.steps) else None
+        item = self.tables.item_of[self.index] if self.index < len(self.steps) else None
         if item is not None:
             self._pain[item] = max(pain, self._pain.get(item, 0))
 
     def stop_for_pain(self, now: float, pain: int) -> list[Event]:
         """End the current exercise because it hurts, recording the pain, and go on to the next one."""
         _check_pain(pain)
-        return self._end_and_move_on(now, "stopped-for-pain", pain)
+        return self._command("stop_for_pain", now, pain)
 
     def quit(self, now: float) -> list[Event]:
         """Stop the session here. The exercise under way ends as stopped, with what was done of it."""
-        events, live = self._catch_up(now)
-        if not live:
-            return events
-        item = self._item_of[self.index]
-        ended = self._end_exercise(item, "stopped", self.index - 1, now) if item is not None else []
-        self.finished = True
-        self.paused_at = None
-        return events + self._emit([*ended, SessionEnded(completed=False, at=now)])
+        return self._command("quit", now)
