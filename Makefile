@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test bench simulate thorough install dev clean
+.PHONY: run test check bench simulate thorough install dev clean
 
 run: $(STAMP)
 	$(BIN)/backcoach serve
@@ -17,7 +17,16 @@ test: $(DEV_STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	scripts/ensure-tools
-	BACKCOACH_TEST_POSTGRES_URL="$$(scripts/ensure-postgres)" $(BIN)/pytest
+	HYPOTHESIS_PROFILE=ci BACKCOACH_TEST_POSTGRES_URL="$$(scripts/ensure-postgres)" $(BIN)/pytest
+
+# The fast loop while you work (under a minute): the same checks, and every test not marked slow (no browser,
+# tmux, server or process) on both cores, with a small hypothesis budget. `make test` (and CI) runs everything.
+check: $(DEV_STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	BACKCOACH_TEST_POSTGRES_URL="$$(scripts/ensure-postgres)" $(BIN)/pytest -m "not slow" -n 2 -q
 
 # Benchmarks (not tests): about 25 minutes. BENCH_DURATION=5s (and BENCH_SESSIONS=...) for a quick look.
 bench: $(DEV_STAMP)

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from backcoach.domain.catalogue import Prescription
 from backcoach.domain.planner import MAX_MINUTES, MIN_MINUTES, PlanRequest
 from backcoach.domain.vocab import EQUIPMENT, PLAN_LEVELS
+
+
+def examples(budget: int) -> int:
+    """How many examples a property test runs: its `budget` at hypothesis's default of 100 examples a test, scaled
+    by the loaded profile (tests/conftest.py), so `make check` looks quickly and CI looks harder."""
+    return max(1, budget * settings().max_examples // 100)
+
 
 plan_requests = st.builds(
     PlanRequest,

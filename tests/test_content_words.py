@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from rich.console import Console
@@ -21,7 +22,7 @@ from backcoach.domain.programs import Program
 from backcoach.render.handout import handout_pdf
 from backcoach.settings import Settings
 from backcoach.web.app import create_app
-from tests.conftest import ROOT
+from tests.conftest import ROOT, migrated
 
 FILE_NAME = re.compile(r"\d{3}_[0-9a-f]{16}|\b00[0-4]\b|\.txt\b")
 """An article's file name, or the bare number people were once shown for it ("004")."""
@@ -178,8 +179,9 @@ def test_no_handout_names_an_article_file(catalogue: Catalogue, programs: dict[s
 
 
 @pytest.fixture
-def web(tmp_path: Path) -> Iterator[TestClient]:
-    runtime = create_runtime(Settings(home=tmp_path / "home", database_url=f"sqlite:///{tmp_path / 'web.db'}"))
+def web(tmp_path: Path, migrated_sqlite: Path, hasher: PasswordHasher) -> Iterator[TestClient]:
+    url = migrated(f"sqlite:///{tmp_path / 'web.db'}", migrated_sqlite)
+    runtime = create_runtime(Settings(home=tmp_path / "home", database_url=url), hasher=hasher)
     with TestClient(create_app(runtime=runtime)) as client:
         yield client
     runtime.dispose()

@@ -26,6 +26,7 @@ from backcoach.domain.dosing import (
 )
 from backcoach.domain.ladders import Ladder, article_ceilings, longest_time_s, rung_exercise
 from backcoach.domain.timeline import START_REPS, exercise_duration
+from tests.strategies import examples
 
 DAY = dt.date(2026, 11, 2)
 THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough"
@@ -431,13 +432,13 @@ def follow(exercise_id: str, history: list[Day]) -> None:
 exercise_ids = st.sampled_from(sorted(content.catalogue().exercises))
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), suppress_health_check=[HealthCheck.too_slow])
 @given(exercise_id=exercise_ids, history=st.lists(days, max_size=40))
 def test_random_histories_never_break_a_rule(exercise_id: str, history: list[Day]) -> None:
     follow(exercise_id, history)
 
 
-@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), suppress_health_check=[HealthCheck.too_slow])
 @given(exercise_id=exercise_ids, history=st.lists(quiet_days, min_size=20, max_size=80))
 def test_quiet_histories_climb_and_never_break_a_rule(exercise_id: str, history: list[Day]) -> None:
     follow(exercise_id, history)

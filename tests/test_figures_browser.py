@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from backcoach.domain.catalogue import Catalogue
 from backcoach.render.figures import figure_of, svg
 from tests.browser import browser, output_folder
 from tests.test_figures import IDS, SPECS
 
 __all__ = ["browser"]
+
+pytestmark = pytest.mark.slow
 
 FREEZE = """t => {
   const s = document.querySelector('svg');

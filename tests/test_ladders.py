@@ -26,6 +26,7 @@ from backcoach.domain.ladders import (
 )
 from backcoach.domain.timeline import exercise_duration, exercise_steps, resolve
 from backcoach.domain.vocab import LEVELS
+from tests.strategies import examples
 from tests.test_content_words import BACKSTAGE, FILE_NAME
 
 A0 = "000_9a4a757ee128db0d.txt"
@@ -255,7 +256,7 @@ def rung_and_dose(draw: st.DrawFn) -> tuple[Exercise, Rung, Prescription]:
     return exercise, rung, dose
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400))
 @given(case=rung_and_dose())
 def test_every_dose_on_every_ladder_stays_within_the_articles(case: tuple[Exercise, Rung, Prescription]) -> None:
     exercise, rung, dose = case

@@ -267,6 +267,7 @@ def other_user(runtime: Runtime, clock: Clock) -> int:
         return row.id
 
 
+@pytest.mark.databases
 def test_checks_round_trip_through_the_store_oldest_first(runtime: Runtime, clock: Clock) -> None:
     user = runtime.local_user()
     later, earlier = record("2026-11-08", 5, 6, 7), record("2026-11-01", 1, 2, 3)
@@ -283,6 +284,7 @@ def test_checks_round_trip_through_the_store_oldest_first(runtime: Runtime, cloc
     assert stored[0].to_dict() == {"id": ids[1], **earlier.to_dict(), "average": 2.0}
 
 
+@pytest.mark.databases
 def test_a_repository_sees_only_its_own_users_checks(runtime: Runtime, clock: Clock) -> None:
     alice = runtime.local_user()
     bob = other_user(runtime, clock)
@@ -296,6 +298,7 @@ def test_a_repository_sees_only_its_own_users_checks(runtime: Runtime, clock: Cl
     assert len(outcomes.outcomes(runtime, alice)) == 1
 
 
+@pytest.mark.databases
 def test_deleting_a_user_deletes_their_checks(runtime: Runtime, clock: Clock) -> None:
     user = runtime.local_user()
     with runtime.unit(user) as repo:
@@ -341,6 +344,7 @@ def test_a_check_dated_in_the_future_is_refused(runtime: Runtime) -> None:
     assert len(outcomes.outcomes(runtime, user)) == 1
 
 
+@pytest.mark.databases
 def test_an_old_database_upgrades_with_its_data_and_gains_the_checks(
     database_url: str, tmp_path: Path, clock: Clock
 ) -> None:

@@ -63,6 +63,7 @@ def write(tmp_path: Path, data: Any, name: str = "history.json") -> str:
     return str(path)
 
 
+@pytest.mark.databases
 def test_import_then_export_gives_back_the_same_sessions(run, tmp_path: Path) -> None:
     data = {"version": 1, "sessions": [session("2026-11-01"), session("2026-11-02", pain_before=4)]}
     result = run("history", "import", write(tmp_path, data))
@@ -113,6 +114,7 @@ def test_a_file_that_is_not_json_is_refused(run, tmp_path: Path) -> None:
     assert "not valid JSON" in result.stderr
 
 
+@pytest.mark.databases
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     field=st.sampled_from(["pain_before", "pain_after", "date", "items"]),
@@ -196,6 +198,7 @@ def test_without_a_screen_the_plan_asks_for_one(run) -> None:
     assert any("safety check" in c and "preview" in c for c in plan["cautions"])
 
 
+@pytest.mark.databases
 def test_log_records_a_session_from_flags(run) -> None:
     result = run(
         "log",

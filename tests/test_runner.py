@@ -1,11 +1,25 @@
 from __future__ import annotations
 
+import json
+import time
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backcoach.domain.catalogue import Catalogue, Prescription
 from backcoach.domain.planner import PlanRequest, build_plan
-from backcoach.domain.runner import Event, ExerciseEnded, Paused, Resumed, Runner, SessionEnded, StepStarted
+from backcoach.domain.runner import (
+    Done,
+    Event,
+    ExerciseEnded,
+    Paused,
+    Resumed,
+    Runner,
+    SessionEnded,
+    StepStarted,
+    Tables,
+    session_tables,
+)
 from backcoach.domain.timeline import Step, compile_timeline, resolve
 
 
@@ -164,6 +178,20 @@ def test_quit_ends_the_session_as_not_completed(catalogue: Catalogue) -> None:
     assert runner.advance(100.0) == []
 
 
+def done_before(steps: list[Step], exercise: str, upto: int) -> tuple[int, int]:
+    """(sets, repetitions) of an exercise over once the steps before `upto` are: a repetition once every step of it,
+    on every side, is over; a set once every repetition of it is. The repetitions are the latest one's number."""
+    units = [
+        (i, (s.set, s.rep))
+        for i, s in enumerate(steps)
+        if s.exercise == exercise and s.kind in ("rep", "hold", "relax") and s.set is not None and s.rep is not None
+    ]
+    unfinished = {key for i, key in units if i >= upto}
+    reps = {key for _, key in units} - unfinished
+    sets = {key[0] for _, key in units} - {key[0] for key in unfinished}
+    return len(sets), max(reps, default=(0, 0))[1]
+
+
 commands = st.lists(
     st.tuples(
         st.sampled_from(["advance", "pause", "resume", "skip_step", "skip_exercise", "back", "pain", "stop_for_pain"]),
@@ -177,12 +205,12 @@ commands = st.lists(
 @settings(max_examples=300, deadline=None)
 @given(commands=commands)
 def test_any_sequence_of_commands_keeps_the_runner_consistent(catalogue: Catalogue, commands) -> None:
-    steps = timeline(
-        catalogue,
+    doses: list[tuple[str, dict[str, object]]] = [
         ("ankle-pump", {"reps": 2, "per_side": True}),
         ("bridge", {"reps": 3, "sets": 2, "rest_s": 5}),
         ("bird-dog", {"reps": 2, "hold_s": 2, "alternating": True}),
-    )
+    ]
+    steps = timeline(catalogue, *doses)
     runner = Runner(steps)
     log: list[Event] = []
     runner.subscribe(log.append)
@@ -204,8 +232,58 @@ def test_any_sequence_of_commands_keeps_the_runner_consistent(catalogue: Catalog
     assert set(items) == {0, 1, 2}
     starts = [e.at for e in log if isinstance(e, StepStarted)]
     assert starts == sorted(starts), "time never runs backwards"
+    under_way = 0
     for e in log:
-        if isinstance(e, ExerciseEnded):
-            assert e.completed_sets >= 0
-            assert e.completed_reps >= 0
+        if isinstance(e, StepStarted):
+            under_way = e.index
+        elif isinstance(e, ExerciseEnded):
+            # A completed exercise is done to its end; any other ending counts what lies before the step under way.
+            upto = len(steps) if e.outcome == "completed" else under_way
+            assert (e.completed_sets, e.completed_reps) == done_before(steps, e.exercise, upto), e
+            prescribed = resolve(Prescription(**doses[e.item][1]))
+            assert e.completed_sets <= (prescribed.sets or 1)
+            assert e.completed_reps <= (prescribed.reps or 0)
+            if e.outcome == "completed":
+                assert (e.completed_sets, e.completed_reps) == (prescribed.sets, prescribed.reps)
+            if e.outcome == "stopped-for-pain":
+                assert e.pain_during is not None
     assert sum(isinstance(e, SessionEnded) for e in log) == 1
+
+
+def test_the_tables_say_what_counts_as_done_at_every_step(catalogue: Catalogue) -> None:
+    steps = timeline(catalogue, ("bridge", {"reps": 2, "sets": 2, "rest_s": 5}), ("ankle-pump", {"reps": 2}))
+    tables = Tables.of(steps)
+    kinds = [s.kind for s in steps]
+    assert kinds[:7] == ["intro", "rep", "rep", "rest", "rep", "rep", "transition"]
+    assert tables.item_of[:7] == (0, 0, 0, 0, 0, 0, 1)
+    assert tables.first == (0, 6)
+    assert tables.last == (5, len(steps) - 2)
+    # Ending the bridge during each of its steps: what the steps before it did.
+    assert [(d.sets, d.reps) for d in tables.done_before[:6]] == [(0, 0), (0, 0), (0, 1), (1, 2), (1, 2), (1, 1)]
+    assert tables.done_before[6] == Done(0, 0), "the transition belongs to the next exercise, with nothing done"
+    assert tables.done[0] == Done(2, 2)
+    assert tables.starts[-1] == sum(s.duration_s for s in steps)
+
+
+def test_session_tables_are_plain_data_for_the_browser(catalogue: Catalogue) -> None:
+    items = [(catalogue.get("bird-dog"), resolve(Prescription(reps=2, hold_s=2, alternating=True)))]
+    data = session_tables(items)
+    assert json.loads(json.dumps(data)) == data
+    [item] = data["items"]
+    assert (item["exercise"], item["rung"], item["first_step"]) == ("bird-dog", None, 0)
+    assert item["done"] == {"completed_sets": 1, "completed_reps": 2}
+    assert data["steps"][item["last_step"]]["kind"] == "relax"
+    assert data["steps"][-1]["item"] is None
+    assert data["commands"]["stop_for_pain"] == {"ends": "stopped-for-pain", "goes_to": "after-exercise"}
+    assert data["outcomes"]["stopped-for-pain"] == {"difficulty": "hard", "asks": False, "saved_empty": False}
+    assert data["total_s"] == data["steps"][-1]["starts_at"]
+
+
+def test_the_done_table_is_made_in_one_pass(catalogue: Catalogue) -> None:
+    # The browser used to rescan every later step for each step done: quadratic in a long exercise.
+    long = resolve(Prescription(reps=400, sets=10, rest_s=1))
+    steps = compile_timeline([(catalogue.get("bridge"), long)])
+    started = time.perf_counter()
+    tables = Tables.of(steps)
+    assert time.perf_counter() - started < 1.0
+    assert tables.done[0] == Done(10, 400)

@@ -1,4 +1,4 @@
-"""The screen shapes the plan and gates sessions: on the real record (SQLite and PostgreSQL) and the real CLI."""
+"""The screen shapes the plan and gates sessions: on the real record and through the CLI."""
 
 from __future__ import annotations
 
@@ -153,9 +153,9 @@ def test_screen_json_lists_exclusions(run, tmp_path: Any) -> None:
     ("answers", "key"),
     [({}, "age"), ({"disc_disease": True}, "age"), ({"age": 30, "nope": True}, "nope"), ({"age": "30"}, "age")],
 )
-def test_bad_answers_exit_2_naming_the_key(run_process, tmp_path: Any, answers: dict[str, Any], key: str) -> None:
-    result = run_process("screen", "--answers", answers_file(tmp_path, answers), "--json")
-    assert result.returncode == 2
+def test_bad_answers_exit_2_naming_the_key(run, tmp_path: Any, answers: dict[str, Any], key: str) -> None:
+    result = run("screen", "--answers", answers_file(tmp_path, answers), "--json")
+    assert result.exit_code == 2
     assert repr(key) in result.stderr or key in result.stderr
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -17,6 +18,8 @@ from backcoach.storage.engine import HEAD, MIGRATIONS, current_revision, databas
 from backcoach.storage.models import Base, User
 from backcoach.storage.repository import AccountRepository, UserRepository
 from tests.conftest import Clock
+
+pytestmark = pytest.mark.databases
 
 RECORD = SessionRecord.model_validate(
     {

@@ -12,10 +12,10 @@ from backcoach.domain.timeline import (
     exercise_steps,
     resolve,
 )
-from tests.strategies import prescriptions
+from tests.strategies import examples, prescriptions
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300))
 @given(data=st.data(), dose=prescriptions())
 def test_the_closed_form_duration_equals_the_steps(catalogue: Catalogue, data: st.DataObject, dose) -> None:
     exercise = data.draw(st.sampled_from(sorted(catalogue.exercises)))

@@ -25,6 +25,8 @@ from backcoach.storage.engine import HEAD, current_revision, make_engine, upgrad
 from tests.conftest import Clock
 from tests.web.test_browser import free_port
 
+pytestmark = [pytest.mark.slow, pytest.mark.databases]
+
 PASSWORD = "a long enough password"
 
 

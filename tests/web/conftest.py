@@ -6,19 +6,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from backcoach.app.runtime import create_runtime
 from backcoach.settings import Settings
 from backcoach.web.app import create_app
-from tests.conftest import Clock
+from tests.conftest import Clock, migrated
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Path, clock: Clock) -> Iterator[Any]:
-    runtime = create_runtime(Settings(home=tmp_path / "home", database_url=database_url), clock=clock)
+def app(
+    database_url: str, migrated_sqlite: Path, tmp_path: Path, clock: Clock, hasher: PasswordHasher
+) -> Iterator[Any]:
+    url = migrated(database_url, migrated_sqlite)
+    runtime = create_runtime(Settings(home=tmp_path / "home", database_url=url), clock=clock, hasher=hasher)
     application = create_app(runtime=runtime)
     yield application
     runtime.dispose()

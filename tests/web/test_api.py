@@ -198,6 +198,7 @@ def test_an_invalid_patch_changes_nothing(client: TestClient, alice: Person) -> 
     assert client.get(f"/api/v1/sessions/{session_id}", headers=alice.headers).json()["pain_after"] == 2
 
 
+@pytest.mark.databases
 def test_export_then_import_moves_a_whole_record(client: TestClient, alice: Person, bob: Person) -> None:
     client.post("/api/v1/sessions", headers=alice.headers, json=SESSION)
     client.post("/api/v1/screening", headers=alice.headers, json={"disc_disease": True, "age": 40})
@@ -308,6 +309,7 @@ def test_every_body_has_a_schema(client: TestClient) -> None:
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.databases
 @pytest.mark.parametrize("session_id", ["9223372036854775808", "0", "-1"])
 def test_an_out_of_range_id_is_422_not_a_server_error(client: TestClient, alice: Person, session_id: str) -> None:
     # Found by the schemathesis run: an id past 64 bits once reached the database and failed there.

@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
@@ -21,6 +22,8 @@ with TestClient(APP) as _client:
     HEADERS = {"Authorization": f"Bearer {_token.json()['access_token']}"}
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+
+pytestmark = pytest.mark.slow
 
 
 @schema.parametrize()
