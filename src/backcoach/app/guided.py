@@ -43,8 +43,8 @@ def finish_session(
         ]
         record = SessionRecord.model_validate(
             {
-                **stored.record.model_dump(),
-                "items": [i.model_dump() for i in items],
+                **stored.record.model_dump(exclude_unset=True),
+                "items": [i.model_dump(exclude_unset=True) for i in items],
                 "pain_after": pain_after,
                 "partial": partial or pain_after is None,
             }

@@ -89,7 +89,8 @@ def edit_session(runtime: Runtime, user_id: int, session_id: int, changes: Mappi
         stored = repo.get_session(session_id)
         if stored is None:
             raise no_such_session(session_id)
-        merged = {**stored.record.model_dump(), **changes}
+        # Only the fields each part was given, so an edit leaves untouched prescriptions exactly as they were stored.
+        merged = {**stored.record.model_dump(exclude_unset=True), **changes}
         try:
             record = SessionRecord.model_validate(merged)
         except ValidationError as exc:
