@@ -12,7 +12,7 @@ from starlette.datastructures import UploadFile
 from backcoach.app import accounts, preferences, safety
 from backcoach.app.runtime import Runtime
 from backcoach.domain.errors import InvalidInput
-from backcoach.web.deps import SESSION_COOKIE, PageCaller, RuntimeDep, client_of
+from backcoach.web.deps import SIGNIN_COOKIE, PageCaller, RuntimeDep, client_of
 from backcoach.web.pages import FORM_CSRF_COOKIE, Csrf, check_csrf, redirect, render, secure, signed_in
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +32,7 @@ def _start_session(request: Request, runtime: Runtime, user_id: int, to: str) ->
     issued = accounts.issue_token(runtime, user_id, "browser")
     response = redirect(to)
     response.set_cookie(
-        SESSION_COOKIE,
+        SIGNIN_COOKIE,
         issued.token,
         max_age=accounts.TOKEN_DAYS * 86400,
         httponly=True,
@@ -99,9 +99,9 @@ def signin(
 def signout(request: Request, runtime: RuntimeDep, caller: PageCaller, csrf: Csrf) -> Response:
     if caller is not None:
         check_csrf(request, caller, csrf)
-        accounts.revoke(runtime, request.cookies.get(SESSION_COOKIE))
+        accounts.revoke(runtime, request.cookies.get(SIGNIN_COOKIE))
     response = redirect("/")
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(SIGNIN_COOKIE)
     return response
 
 
@@ -162,5 +162,5 @@ def account_delete(
         return render(request, "error.html", me, 422, title="Not deleted", message='Type "delete" to confirm.')
     accounts.delete_account(runtime, me.user_id)
     response = redirect("/")
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(SIGNIN_COOKIE)
     return response

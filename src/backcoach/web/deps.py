@@ -12,7 +12,8 @@ from backcoach.app import accounts
 from backcoach.app.runtime import Runtime
 from backcoach.domain.errors import Unauthenticated
 
-SESSION_COOKIE = "backcoach_session"
+# The name predates the word "sign-in"; kept so that an upgrade signs nobody out.
+SIGNIN_COOKIE = "backcoach_session"
 MAX_ID = 2**63 - 1
 
 # A row id as it arrives in a URL: bounded, so an absurd number is a 422, never a database error.
@@ -58,7 +59,7 @@ def api_caller(request: Request, runtime: RuntimeDep, token: BearerToken) -> Cal
         if signed is None:
             raise Unauthenticated("invalid or expired token")
         return Caller(signed.user_id, signed.email, None, "bearer")
-    cookie = request.cookies.get(SESSION_COOKIE)
+    cookie = request.cookies.get(SIGNIN_COOKIE)
     signed = accounts.resolve_token(runtime, cookie, "browser") if cookie else None
     if signed is None:
         raise Unauthenticated("sign in, or send a bearer token")
@@ -73,7 +74,7 @@ ApiCaller = Annotated[Caller, Depends(api_caller)]
 
 
 def page_caller(request: Request, runtime: RuntimeDep) -> Caller | None:
-    cookie = request.cookies.get(SESSION_COOKIE)
+    cookie = request.cookies.get(SIGNIN_COOKIE)
     signed = accounts.resolve_token(runtime, cookie, "browser") if cookie else None
     return Caller(signed.user_id, signed.email, signed.csrf, "browser") if signed else None
 
