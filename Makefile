@@ -64,4 +64,4 @@ $(DEV_STAMP): $(VENV)/bin/python pyproject.toml
 	@touch $(STAMP) $@
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-output
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .grimp_cache test-output

@@ -21,6 +21,7 @@ from backcoach.domain.runner import (
     session_tables,
 )
 from backcoach.domain.timeline import Step, compile_timeline, resolve
+from tests.strategies import examples
 
 
 def timeline(catalogue: Catalogue, *pairs: tuple[str, dict[str, object]]) -> list[Step]:
@@ -202,7 +203,7 @@ commands = st.lists(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(commands=commands)
 def test_any_sequence_of_commands_keeps_the_runner_consistent(catalogue: Catalogue, commands) -> None:
     doses: list[tuple[str, dict[str, object]]] = [
