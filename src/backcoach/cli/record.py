@@ -87,7 +87,7 @@ def history(ctx: click.Context) -> None:
 
     with runtime_for_cli() as (runtime, user):
         stored = history.sessions(runtime, user)
-    print_rich(history_table(stored, runtime.catalogue, runtime.ladders))
+    print_rich(history_table(stored, runtime.names))
 
 
 @history.command("import")

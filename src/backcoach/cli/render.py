@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from backcoach.domain.catalogue import Article, Catalogue, Exercise
+from backcoach.domain.catalogue import Article, Exercise
 from backcoach.domain.describe import describe
 from backcoach.domain.history import StoredSession
 from backcoach.domain.ladders import Ladder
@@ -233,9 +233,8 @@ def screen_view(result: ScreenResult) -> Panel:
     )
 
 
-def history_table(
-    stored: Sequence[StoredSession], catalogue: Catalogue, ladders: Mapping[str, Ladder] | None = None
-) -> RenderableType:
+def history_table(stored: Sequence[StoredSession], names: Mapping[str, str]) -> RenderableType:
+    """Every session, oldest first; `names` gives each exercise's and rung's display name by id."""
     if not stored:
         return Text("No sessions yet. Start one with `backcoach start`, or record one with `backcoach log`.")
     table = Table(title="Your sessions", title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
@@ -244,18 +243,16 @@ def history_table(
     table.add_column("pain before → after", justify="center")
     table.add_column("next morning", justify="center")
     table.add_column("exercises")
-    called = {e.id: e.name for e in catalogue}
-    called.update({r.id: r.name for ladder in (ladders or {}).values() for r in ladder.rungs})
     for s in sorted(stored, key=lambda s: (s.record.date, s.id)):
         r = s.record
-        names = ", ".join(called.get(i.rung or i.exercise, i.exercise) + f" ({i.difficulty})" for i in r.items)
+        done = ", ".join(names.get(i.rung or i.exercise, i.exercise) + f" ({i.difficulty})" for i in r.items)
         after = "-" if r.pain_after is None else str(r.pain_after)
         table.add_row(
             str(s.id),
             r.date.isoformat() + (" (partial)" if r.partial else ""),
             f"{r.pain_before} → {after}",
             "-" if r.pain_next_morning is None else str(r.pain_next_morning),
-            names or "-",
+            done or "-",
         )
     return table
 

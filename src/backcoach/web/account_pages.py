@@ -28,7 +28,7 @@ def favicon() -> Response:
     return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
-def _start_session(request: Request, runtime: Runtime, user_id: int, to: str) -> RedirectResponse:
+def _sign_in(request: Request, runtime: Runtime, user_id: int, to: str) -> RedirectResponse:
     issued = accounts.issue_token(runtime, user_id, "browser")
     response = redirect(to)
     response.set_cookie(
@@ -64,7 +64,7 @@ def signup(
     except accounts.EmailTaken:
         message = "An account with this email already exists: sign in instead."
         return render(request, "signup.html", None, 409, minimum=accounts.MIN_PASSWORD, error=message, email=email)
-    return _start_session(request, runtime, account.id, "/onboarding")
+    return _sign_in(request, runtime, account.id, "/onboarding")
 
 
 @router.get("/signin", response_class=HTMLResponse)
@@ -92,7 +92,7 @@ def signin(
     except accounts.BadCredentials:
         return render(request, "signin.html", None, 401, error="Wrong email or password.", email=email)
     next_page = "/today" if preferences.saved(runtime, account.id) else "/onboarding"
-    return _start_session(request, runtime, account.id, next_page)
+    return _sign_in(request, runtime, account.id, next_page)
 
 
 @router.post("/signout")

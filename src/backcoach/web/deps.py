@@ -1,4 +1,4 @@
-"""Request dependencies: the wired application, and who is asking (bearer token, or browser session + CSRF)."""
+"""Request dependencies: the wired application, and who is asking (bearer token, or a browser's sign-in + CSRF)."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ BearerToken = Annotated[str | None, Depends(bearer_token)]
 
 
 def api_caller(request: Request, runtime: RuntimeDep, token: BearerToken) -> Caller:
-    """A bearer token; or, for the app's own pages, the session cookie with the CSRF header on every change."""
+    """A bearer token; or, for the app's own pages, the sign-in cookie with the CSRF header on every change."""
     if token:
         signed = accounts.resolve_token(runtime, token, "api")
         if signed is None:
