@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from backcoach.domain.catalogue import Prescription
 from backcoach.domain.planner import MAX_MINUTES, MIN_MINUTES, PlanRequest
+from backcoach.domain.runner import Runner
 from backcoach.domain.vocab import EQUIPMENT, PLAN_LEVELS
 
 
@@ -48,3 +49,20 @@ def prescriptions(draw: st.DrawFn) -> Prescription:
         target_reps=draw(st.none() | st.integers(1, 40)),
         holds_per_rep=draw(st.none() | st.integers(1, 3)) if hold or hold_max else None,
     )
+
+
+def drive(runner: Runner, commands: list[tuple[str, float, int]]) -> float:
+    """Start `runner` at 0 and give it each (command, seconds since the last, pain) in turn: a pain goes with
+    `report_pain` and `stop_for_pain`, every other command is the runner's method of that name. Returns the time
+    after the last command."""
+    now = 0.0
+    runner.start(now)
+    for name, seconds, pain in commands:
+        now += seconds
+        if name == "report_pain":
+            runner.report_pain(pain)
+        elif name == "stop_for_pain":
+            runner.stop_for_pain(now, pain)
+        else:
+            getattr(runner, name)(now)
+    return now

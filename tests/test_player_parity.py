@@ -49,6 +49,7 @@ from backcoach.domain.timeline import Step, compile_timeline, resolve
 from backcoach.settings import Settings
 from backcoach.web.app import create_app
 from tests.conftest import IN_CI, ROOT, Clock
+from tests.strategies import drive
 
 NODE = shutil.which("node")
 JS = ROOT / "tests" / "js"
@@ -537,16 +538,7 @@ def runner_events(tables: Tables, commands: list[tuple[str, float, int]]) -> lis
         log.append({"type": names[type(event)], **fields})
 
     runner.subscribe(note)
-    now = 0.0
-    runner.start(now)
-    for name, seconds, pain in commands:
-        now += seconds
-        if name == "report_pain":
-            runner.report_pain(pain)
-        elif name == "stop_for_pain":
-            runner.stop_for_pain(now, pain)
-        else:
-            getattr(runner, name)(now)
+    now = drive(runner, commands)
     runner.resume(now)
     runner.advance(now + runner.total_s + 1)
     return log

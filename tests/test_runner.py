@@ -21,7 +21,7 @@ from backcoach.domain.runner import (
     session_tables,
 )
 from backcoach.domain.timeline import Step, compile_timeline, resolve
-from tests.strategies import examples
+from tests.strategies import drive, examples
 
 
 def timeline(catalogue: Catalogue, *pairs: tuple[str, dict[str, object]]) -> list[Step]:
@@ -195,7 +195,9 @@ def done_before(steps: list[Step], exercise: str, upto: int) -> tuple[int, int]:
 
 commands = st.lists(
     st.tuples(
-        st.sampled_from(["advance", "pause", "resume", "skip_step", "skip_exercise", "back", "pain", "stop_for_pain"]),
+        st.sampled_from(
+            ["advance", "pause", "resume", "skip_step", "skip_exercise", "back", "report_pain", "stop_for_pain"]
+        ),
         st.floats(0, 40),
         st.integers(0, 10),
     ),
@@ -215,16 +217,7 @@ def test_any_sequence_of_commands_keeps_the_runner_consistent(catalogue: Catalog
     runner = Runner(steps)
     log: list[Event] = []
     runner.subscribe(log.append)
-    now = 0.0
-    runner.start(now)
-    for name, dt_, pain in commands:
-        now += dt_
-        if name == "pain":
-            runner.report_pain(pain)
-        elif name == "stop_for_pain":
-            runner.stop_for_pain(now, pain)
-        else:
-            getattr(runner, name)(now)
+    now = drive(runner, commands)
     runner.resume(now)
     runner.advance(now + 10_000)
     assert runner.finished
