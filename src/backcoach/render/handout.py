@@ -14,7 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from backcoach.domain.catalogue import Article, Exercise, Prescription
-from backcoach.domain.describe import describe
+from backcoach.domain.describe import describe, span
 from backcoach.render import kinematics
 from backcoach.render.figures import FAR, NEAR, TRUNK, figure_of
 from backcoach.render.kinematics import HEAD_RADIUS, place
@@ -52,28 +52,17 @@ def frame_drawing(exercise: Exercise, moment: str) -> Drawing:
     return drawing
 
 
-def _span(low: int | None, high: int | None, unit: str = "") -> str:
-    """A count or a range as the article gives it: "3 to 5", "up to 5 s", or "not given"."""
-    if low is None and high is None:
-        return "not given"
-    if low is None:
-        return f"up to {high}{unit}"
-    if high is None or high == low:
-        return f"{low}{unit}"
-    return f"{low} to {high}{unit}"
-
-
 def _dose_table(dose: Prescription) -> Table:
-    reps = _span(dose.reps, dose.reps_max)
+    reps = span(dose.reps, dose.reps_max) or "not given"
     if dose.per_side:
         reps += " each side"
     elif dose.alternating:
         reps += ", alternating"
-    hold = _span(dose.hold_s, dose.hold_s_max, " s")
+    hold = span(dose.hold_s, dose.hold_s_max, " s")
     rows = [
         ["Repetitions", reps],
         ["Sets", str(dose.sets or 1)],
-        ["Hold", "-" if hold == "not given" else hold],
+        ["Hold", hold or "-"],
         ["Rest between sets", f"{dose.rest_s} s" if dose.rest_s else "-"],
     ]
     if dose.times_per_day:
