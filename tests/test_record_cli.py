@@ -321,5 +321,5 @@ def test_dose_of_an_unknown_exercise_exits_2(run) -> None:
 def test_db_upgrade_reports_the_revision(run) -> None:
     first = run("db", "upgrade")
     assert first.exit_code == 0
-    assert "revision 0005" in first.output
+    assert "revision 0006" in first.output
     assert "up to date" in run("db", "upgrade").output

@@ -138,20 +138,27 @@ class SignedIn:
     user_id: int
     email: str | None
     csrf: str | None
+    revision: int = 0
+    """The person's revision as the token was checked: what anything cached for them is matched against."""
 
 
 def resolve_token(runtime: Runtime, token: str | None, kind: TokenKind) -> SignedIn | None:
-    """Who a token signs in, or None for a missing, unknown or expired one (an expired one is deleted)."""
+    """Who a token signs in, or None for a missing, unknown or expired one (an expired one is deleted).
+
+    Read from the database on every request, so that signing out or deleting an account anywhere is seen at once
+    by every process; it is one indexed row, which also brings the revision that caches are checked against."""
     if not token:
         return None
-    with runtime.accounts() as repo:
-        found = repo.token(hash_token(token), kind)
-        if found is None:
-            return None
-        if found.expires_at <= runtime.now():
-            repo.delete_token(hash_token(token))
-            return None
-        return SignedIn(found.user_id, found.email, found.csrf)
+    digest = hash_token(token)
+    with runtime.lookups() as lookups:
+        found = lookups.token(digest, kind)
+    if found is None:
+        return None
+    if found.expires_at <= runtime.now():
+        with runtime.accounts() as repo:
+            repo.delete_token(digest)
+        return None
+    return SignedIn(found.user_id, found.email, found.csrf, found.revision)
 
 
 def revoke(runtime: Runtime, token: str | None) -> None:
@@ -164,6 +171,7 @@ def delete_account(runtime: Runtime, user_id: int) -> None:
     """Delete the person and, by cascade, every row of theirs."""
     with runtime.unit(user_id) as repo:
         repo.delete_user()
+    runtime.cache.forget(user_id)
 
 
 def calendar_token(runtime: Runtime, user_id: int) -> str:

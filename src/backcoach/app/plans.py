@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from backcoach.app import preferences
 from backcoach.app.runtime import Runtime
-from backcoach.app.safety import ensure_allowed, latest_screen, screen_cautions
-from backcoach.domain import dosing, ladders
+from backcoach.app.safety import check_screen, ensure_allowed, latest_screen, restored, screen_cautions
+from backcoach.domain import dosing, ladders, screening
 from backcoach.domain.catalogue import Exercise, Prescription
 from backcoach.domain.errors import InvalidInput
 from backcoach.domain.history import completed
 from backcoach.domain.planner import Dose, Excluded, LeftOut, Plan, PlanRequest, build_plan
 from backcoach.domain.screening import StoredScreen
 from backcoach.domain.vocab import Equipment, PlanLevel
+from backcoach.storage.repository import UserRepository
 
 
 class DateBeforeHistory(InvalidInput):
@@ -45,31 +47,43 @@ class DoseHistory:
 
 def dose_history(runtime: Runtime, user_id: int, on: dt.date | None = None) -> DoseHistory:
     """The history the dose rules read for `on` (default today). A day before the latest session is refused."""
+    with runtime.unit(user_id) as repo:
+        return read_dose_history(runtime, repo, on)
+
+
+def read_dose_history(runtime: Runtime, repo: UserRepository, on: dt.date | None = None) -> DoseHistory:
+    """`dose_history` inside a unit of work the caller holds."""
     day = on or runtime.today()
     since = day - dt.timedelta(days=dosing.HISTORY_DAYS)
-    with runtime.unit(user_id) as repo:
-        latest = repo.latest_session_date()
-        if on is not None and latest is not None and on < latest:
-            raise DateBeforeHistory(on, latest)
-        rows, earliest = repo.recent_attempts(since, last=dosing.HISTORY_LAST)
-        pains = repo.pains_before(day - dt.timedelta(days=dosing.BASELINE_DAYS))
+    latest = repo.latest_session_date()
+    if on is not None and latest is not None and on < latest:
+        raise DateBeforeHistory(on, latest)
+    rows, earliest = repo.recent_attempts(since, runtime.catalogue.exercises, last=dosing.HISTORY_LAST)
+    pains = repo.pains_before(day - dt.timedelta(days=dosing.BASELINE_DAYS))
     found: dict[str, list[dosing.Attempt]] = {}
     for row in rows:
-        prescription = Prescription.model_validate(row["prescription"])
-        found.setdefault(row["exercise"], []).append(
+        prescription = _prescription(row.prescription)
+        found.setdefault(row.exercise, []).append(
             dosing.Attempt(
-                date=row["date"],
+                date=row.date,
                 prescription=prescription,
-                completed=completed(prescription, row["completed_reps"], row["completed_sets"]),
-                difficulty=row["difficulty"],
-                pain_during=row["pain_during"],
-                pain_before=row["pain_before"],
-                pain_after=row["pain_after"],
-                pain_next_morning=row["pain_next_morning"],
-                rung=row["rung"],
+                completed=completed(prescription, row.completed_reps, row.completed_sets),
+                difficulty=row.difficulty,  # type: ignore[arg-type]  # stored only through SessionItem's check
+                pain_during=row.pain_during,
+                pain_before=row.pain_before,
+                pain_after=row.pain_after,
+                pain_next_morning=row.pain_next_morning,
+                rung=row.rung,
             )
         )
     return DoseHistory(day, found, pains, earliest)
+
+
+@functools.lru_cache(maxsize=4096)
+def _prescription(stored: str) -> Prescription:
+    """A stored prescription, parsed once per distinct text: a history repeats a handful of them hundreds of
+    times, and a Prescription is immutable, so attempts may share one."""
+    return Prescription.model_validate_json(stored)
 
 
 def attempts(runtime: Runtime, user_id: int) -> dict[str, list[dosing.Attempt]]:
@@ -136,12 +150,62 @@ def plan_request(
     return preferences.current(runtime, user_id).request(minutes=minutes, equipment=equipment, floor=floor, level=level)
 
 
+@dataclass(frozen=True)
+class PlanSnapshot:
+    """A plan with what it was built from: the person's revision, read in the same transaction as everything the
+    plan depends on, and the instant it may change with nothing written (the next local midnight, or the moment
+    the latest safety screen expires). Until then, the same revision means the same plan: what caches trust."""
+
+    plan: Plan
+    revision: int
+    valid_until: dt.datetime
+
+
 def make_plan(runtime: Runtime, user_id: int, request: PlanRequest, on: dt.date | None = None) -> Plan:
     """The plan for `on` (default today): gated by the safety screen, shaped by its answers, dosed from the
     person's history on each exercise's ladder."""
-    latest = ensure_allowed(runtime, user_id)
-    history = dose_history(runtime, user_id, on)
-    cautions = screen_cautions(latest, runtime.now())
+    return plan_snapshot(runtime, user_id, request, on).plan
+
+
+def plan_snapshot(
+    runtime: Runtime,
+    user_id: int,
+    request: PlanRequest | None = None,
+    on: dt.date | None = None,
+    *,
+    minutes: int | None = None,
+    equipment: frozenset[Equipment] | None = None,
+    floor: bool | None = None,
+    level: PlanLevel | None = None,
+) -> PlanSnapshot:
+    """`make_plan`, read in one transaction, with its revision and how long it holds. Without a `request`, the
+    saved preferences with any option given over them (as `plan_request`)."""
+    now = runtime.now()
+    with runtime.unit(user_id) as repo:
+        revision = repo.revision()
+        saved = repo.preferences() if request is None else None
+        stored = repo.latest_screening()
+        if request is None:
+            request = preferences.restore(saved).request(minutes=minutes, equipment=equipment, floor=floor, level=level)
+        latest = restored(runtime, stored) if stored else None
+        check_screen(latest)
+        history = read_dose_history(runtime, repo, on)
+    plan = _plan(runtime, request, latest, history, now)
+    return PlanSnapshot(plan, revision, _valid_until(runtime, latest, now))
+
+
+def _valid_until(runtime: Runtime, latest: StoredScreen | None, now: dt.datetime) -> dt.datetime:
+    midnight = dt.datetime.combine(runtime.today() + dt.timedelta(days=1), dt.time()).astimezone()
+    until = midnight.astimezone(dt.UTC)
+    if latest is not None and not screening.expired(latest.taken_at, now):
+        until = min(until, latest.taken_at + dt.timedelta(days=screening.SCREEN_VALID_DAYS))
+    return until
+
+
+def _plan(
+    runtime: Runtime, request: PlanRequest, latest: StoredScreen | None, history: DoseHistory, now: dt.datetime
+) -> Plan:
+    cautions = screen_cautions(latest, now)
     if latest is not None and latest.result.clearance == "check-first" and request.level != "beginner":
         request = PlanRequest(request.minutes, request.equipment, request.floor, "beginner")
     decide = decider(runtime, latest, history)
@@ -183,4 +247,4 @@ def make_plan(runtime: Runtime, user_id: int, request: PlanRequest, on: dt.date 
 
 def todays_plan(runtime: Runtime, user_id: int) -> Plan:
     """Today's plan with the person's saved options (Today, the Player, the handout)."""
-    return make_plan(runtime, user_id, plan_request(runtime, user_id))
+    return plan_snapshot(runtime, user_id).plan

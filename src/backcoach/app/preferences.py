@@ -16,6 +16,11 @@ def saved(runtime: Runtime, user_id: int) -> Preferences | None:
     return Preferences.model_validate(raw) if raw else None
 
 
+def restore(raw: dict[str, object] | None) -> Preferences:
+    """Stored preferences (as the repository gives them), or the defaults before any were chosen."""
+    return Preferences.model_validate(raw) if raw else Preferences()
+
+
 def current(runtime: Runtime, user_id: int) -> Preferences:
     """The saved preferences, or the defaults."""
     return saved(runtime, user_id) or Preferences()

@@ -9,19 +9,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from backcoach import content
+from backcoach.app.cache import PersonalCache
 from backcoach.domain.catalogue import Catalogue
 from backcoach.domain.ladders import Ladder
 from backcoach.settings import Settings, load_settings
 from backcoach.storage.engine import current_revision, database_url, ensure_current, make_engine, upgrade
-from backcoach.storage.repository import AccountRepository, UserRepository
+from backcoach.storage.repository import AccountRepository, Lookups, UserRepository
 
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
@@ -29,8 +30,28 @@ if TYPE_CHECKING:
 Clock = Callable[[], dt.datetime]
 
 
+WROTE = "backcoach.wrote"
+
+
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _flushed(db: Session, _context: object) -> None:
+    db.info[WROTE] = True
+
+
+def _executed(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[WROTE] = True
+
+
+def track_writes(transactions: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Note on each database session whether it wrote anything: a flush of changed objects, or an INSERT, UPDATE
+    or DELETE statement."""
+    event.listen(transactions, "after_flush", _flushed)
+    event.listen(transactions, "do_orm_execute", _executed)
+    return transactions
 
 
 @dataclass
@@ -42,6 +63,7 @@ class Runtime:
     catalogue: Catalogue
     ladders: Mapping[str, Ladder]
     hasher: PasswordHasher
+    cache: PersonalCache = field(default_factory=PersonalCache)
 
     @cached_property
     def names(self) -> dict[str, str]:
@@ -59,9 +81,21 @@ class Runtime:
 
     @contextmanager
     def unit(self, user_id: int) -> Iterator[UserRepository]:
-        """One transaction for one person: everything inside is stored together, or nothing is."""
+        """One transaction for one person: everything inside is stored together, or nothing is. If anything was
+        written, the person's revision is bumped in the same transaction: done here, where no write can forget
+        it, because every cache of their plan and pages (in any process) trusts the revision alone."""
         with self.transactions.begin() as db:
-            yield UserRepository(db, user_id)
+            repo = UserRepository(db, user_id)
+            yield repo
+            db.flush()
+            if db.info.pop(WROTE, False):
+                repo.touch()
+
+    @contextmanager
+    def lookups(self) -> Iterator[Lookups]:
+        """The reads every request makes, outside any unit of work (each is one row, read as it is now)."""
+        with self.engine.connect() as conn:
+            yield Lookups(conn)
 
     @contextmanager
     def accounts(self) -> Iterator[AccountRepository]:
@@ -92,7 +126,7 @@ def create_runtime(
     return Runtime(
         settings=settings,
         engine=engine,
-        transactions=sessionmaker(engine, expire_on_commit=False),
+        transactions=track_writes(sessionmaker(engine, expire_on_commit=False)),
         clock=clock,
         catalogue=content.catalogue(),
         ladders=content.ladders(),

@@ -86,11 +86,16 @@ def ensure_allowed(runtime: Runtime, user_id: int, *, session: bool = False) -> 
     """Raise Blocked while the latest screen is emergency, urgent or see-doctor. A guided `session` also needs a
     screen taken in the last 6 weeks (ScreenNeeded); a plan is only a preview and goes ahead with a caution."""
     latest = latest_screen(runtime, user_id)
-    if latest is not None and latest.result.blocks:
-        raise Blocked(latest.result)
+    check_screen(latest)
     if session and (latest is None or screening.expired(latest.taken_at, runtime.now())):
         raise ScreenNeeded(latest.taken_at if latest else None)
     return latest
+
+
+def check_screen(latest: StoredScreen | None) -> None:
+    """Raise Blocked while the latest screen is emergency, urgent or see-doctor."""
+    if latest is not None and latest.result.blocks:
+        raise Blocked(latest.result)
 
 
 def screen_cautions(latest: StoredScreen | None, now: dt.datetime) -> list[str]:

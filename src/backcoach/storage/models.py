@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, MetaData, String, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -39,6 +52,10 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
+def new_revision() -> int:
+    return secrets.randbelow(2**62)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON, dt.datetime: UTCDateTime}
@@ -56,6 +73,11 @@ class User(Base):
     """The person's plan options (`backcoach.domain.preferences.Preferences` as JSON), or null until chosen."""
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     """A secret for the calendar feed's address: calendar apps cannot sign in."""
+    revision: Mapped[int] = mapped_column(BigInteger, default=new_revision, server_default="0")
+    """Bumped in the same transaction as every change to the person's data (`Runtime.unit`): what anything cached
+    for them (today's plan, their pages) is keyed on, so every server process sees a change at once. It starts at
+    a random number, so that an account created with the id of a deleted one (SQLite reuses the highest id) can
+    never match what a process still holds for the deleted one."""
 
 
 class AuthToken(Base):
@@ -102,6 +124,8 @@ class SessionRow(Base):
     """One exercise session a person did (a `SessionRecord`); the database's own sessions are called `db` here."""
 
     __tablename__ = "sessions"
+    # Today's plan reads the last weeks by date, and the latest and first session.
+    __table_args__ = (Index("ix_sessions_user_id_date", "user_id", "date"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -122,6 +146,8 @@ class SessionRow(Base):
 
 class SessionItemRow(Base):
     __tablename__ = "session_items"
+    # The dose rules look up an exercise's last attempts when none are recent.
+    __table_args__ = (Index("ix_session_items_user_id_exercise", "user_id", "exercise"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)

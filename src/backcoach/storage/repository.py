@@ -4,10 +4,12 @@ forget the filter (the same invariant the web app's isolation tests check from t
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Text, bindparam, cast, delete, exists, func, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, selectinload
 
 from backcoach.domain.history import SessionItem, SessionRecord, StoredSession
@@ -29,6 +31,96 @@ class StoredToken:
     email: str | None
     csrf: str | None
     expires_at: dt.datetime
+    revision: int
+    """The person's revision when the token was checked: what anything cached for them is keyed on."""
+
+
+class AttemptRow(NamedTuple):
+    """One session item with its session's date and pains: a row of what the dose rules read."""
+
+    exercise: str
+    rung: str | None
+    prescription: str
+    """The prescription as the JSON text stored: prescriptions repeat, so the caller parses each text once."""
+    completed_reps: int
+    completed_sets: int
+    difficulty: str
+    pain_during: int | None
+    date: dt.date
+    pain_before: int
+    pain_after: int | None
+    pain_next_morning: int | None
+
+
+_ATTEMPT = (
+    SessionItemRow.exercise,
+    SessionItemRow.rung,
+    cast(SessionItemRow.prescription, Text),
+    SessionItemRow.completed_reps,
+    SessionItemRow.completed_sets,
+    SessionItemRow.difficulty,
+    SessionItemRow.pain_during,
+    SessionRow.date,
+    SessionRow.pain_before,
+    SessionRow.pain_after,
+    SessionRow.pain_next_morning,
+)
+# Built once: composing a statement costs more than running it, and a plan after every change runs these.
+_RECENT = (
+    select(*_ATTEMPT)
+    .join(SessionRow, SessionRow.id == SessionItemRow.session_id)
+    .where(SessionRow.user_id == bindparam("user"), SessionRow.date > bindparam("since"))
+    .order_by(SessionRow.date, SessionRow.id, SessionItemRow.position)
+)
+_RANKED = (
+    select(
+        *_ATTEMPT,
+        func.row_number()
+        .over(
+            partition_by=SessionItemRow.exercise,
+            order_by=(SessionRow.date.desc(), SessionRow.id.desc(), SessionItemRow.position.desc()),
+        )
+        .label("n"),
+    )
+    .join(SessionRow, SessionRow.id == SessionItemRow.session_id)
+    .where(
+        SessionItemRow.user_id == bindparam("user"),
+        SessionItemRow.exercise.in_(bindparam("exercises", expanding=True)),
+        SessionRow.date <= bindparam("since"),
+    )
+    .subquery()
+)
+_OLDER = select(_RANKED).where(_RANKED.c.n <= bindparam("last")).order_by(_RANKED.c.date, _RANKED.c.n.desc())
+_EARLIEST = (
+    select(SessionRow.date)
+    .where(SessionRow.user_id == bindparam("user"), exists().where(SessionItemRow.session_id == SessionRow.id))
+    .order_by(SessionRow.date)
+    .limit(1)
+)
+
+
+_TOKEN = (
+    select(AuthToken.user_id, User.email, AuthToken.csrf, AuthToken.expires_at, User.revision)
+    .join(User, User.id == AuthToken.user_id)
+    .where(AuthToken.token_hash == bindparam("hash"), AuthToken.kind == bindparam("kind"))
+)
+_REVISION = select(User.revision).where(User.id == bindparam("user"))
+
+
+class Lookups:
+    """The reads every request makes (who a token signs in, and their revision), on a plain connection: one
+    indexed row each, with no unit of work or ORM objects around it, which would cost more than the read."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def token(self, token_hash: str, kind: str) -> StoredToken | None:
+        row = self.conn.execute(_TOKEN, {"hash": token_hash, "kind": kind}).first()
+        return StoredToken(*row) if row is not None else None
+
+    def revision(self, user_id: int) -> int:
+        found = self.conn.execute(_REVISION, {"user": user_id}).scalar()
+        return found if found is not None else 0
 
 
 class AccountRepository:
@@ -86,17 +178,6 @@ class AccountRepository:
             )
         )
 
-    def token(self, token_hash: str, kind: str) -> StoredToken | None:
-        row = self.db.execute(
-            select(AuthToken, User.email)
-            .join(User, User.id == AuthToken.user_id)
-            .where(AuthToken.token_hash == token_hash, AuthToken.kind == kind)
-        ).first()
-        if row is None:
-            return None
-        auth, email = row
-        return StoredToken(auth.user_id, email, auth.csrf, auth.expires_at)
-
     def delete_token(self, token_hash: str) -> None:
         self.db.execute(delete(AuthToken).where(AuthToken.token_hash == token_hash))
 
@@ -143,6 +224,15 @@ class UserRepository:
 
     def email(self) -> str | None:
         return self._user().email
+
+    def revision(self) -> int:
+        """The person's revision; 0 for a person who no longer exists."""
+        found = self.db.scalar(_REVISION, {"user": self.user_id})
+        return found if found is not None else 0
+
+    def touch(self) -> None:
+        """Mark the person's data as changed (`Runtime.unit` calls this after any write)."""
+        self.db.execute(update(User).where(User.id == self.user_id).values(revision=User.revision + 1))
 
     def preferences(self) -> dict[str, Any] | None:
         prefs = self._user().preferences
@@ -289,42 +379,29 @@ class UserRepository:
         self.db.flush()
         return True
 
-    def recent_attempts(self, since: dt.date, last: int = 2) -> tuple[list[dict[str, Any]], dt.date | None]:
-        """What the dose rules read, and no more: each exercise's `last` attempts and every attempt after `since`,
-        oldest first, with the session's pains; and the date of the earliest attempt of all."""
-        order = (SessionRow.date.desc(), SessionRow.id.desc(), SessionItemRow.position.desc())
-        ranked = (
-            select(
-                SessionItemRow.exercise,
-                SessionItemRow.rung,
-                SessionItemRow.prescription,
-                SessionItemRow.completed_reps,
-                SessionItemRow.completed_sets,
-                SessionItemRow.difficulty,
-                SessionItemRow.pain_during,
-                SessionItemRow.position,
-                SessionRow.id.label("session"),
-                SessionRow.date,
-                SessionRow.pain_before,
-                SessionRow.pain_after,
-                SessionRow.pain_next_morning,
-                func.row_number().over(partition_by=SessionItemRow.exercise, order_by=order).label("n"),
+    def recent_attempts(
+        self, since: dt.date, exercises: Iterable[str], last: int = 2
+    ) -> tuple[list[AttemptRow], dt.date | None]:
+        """What the dose rules read, and no more: every attempt after `since`, and for each of `exercises` its
+        `last` attempts however old, oldest first (by date, then the order stored); and the date of the earliest
+        attempt of all.
+
+        Index lookups instead of ranking the person's whole history: the recent sessions by date, then, only for
+        the exercises with fewer than `last` recent attempts, their latest older ones (usually none: most of the
+        catalogue is never done, or done every week)."""
+        recent = [AttemptRow(*row) for row in self.db.execute(_RECENT, {"user": self.user_id, "since": since})]
+        counts: dict[str, int] = {}
+        for row in recent:
+            counts[row.exercise] = counts.get(row.exercise, 0) + 1
+        wanted = {e: last - counts.get(e, 0) for e in exercises if counts.get(e, 0) < last}
+        older: list[AttemptRow] = []
+        if wanted:
+            found = self.db.execute(
+                _OLDER, {"user": self.user_id, "since": since, "exercises": list(wanted), "last": last}
             )
-            .join(SessionRow, SessionRow.id == SessionItemRow.session_id)
-            .where(SessionItemRow.user_id == self.user_id, SessionRow.user_id == self.user_id)
-            .subquery()
-        )
-        rows = self.db.execute(
-            select(ranked)
-            .where(or_(ranked.c.n <= last, ranked.c.date > since))
-            .order_by(ranked.c.date, ranked.c.session, ranked.c.position)
-        ).mappings()
-        earliest = self.db.scalar(
-            select(func.min(SessionRow.date))
-            .join(SessionItemRow, SessionItemRow.session_id == SessionRow.id)
-            .where(SessionRow.user_id == self.user_id)
-        )
-        return [dict(r) for r in rows], earliest
+            older = [AttemptRow(*row[:-1]) for row in found if row[-1] <= wanted[row[0]]]
+        earliest = self.db.scalar(_EARLIEST, {"user": self.user_id})
+        return older + recent, earliest
 
     def pains_before(self, since: dt.date) -> list[tuple[dt.date, int]]:
         """(date, pain before) of every session from `since` on: the dose rules' baseline and weekly check."""

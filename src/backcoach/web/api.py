@@ -24,6 +24,7 @@ from backcoach.domain.outcome import parse_outcome
 from backcoach.domain.programs import Program
 from backcoach.domain.screening import parse_answers
 from backcoach.domain.vocab import PlanLevel, parse_equipment
+from backcoach.web import cached
 from backcoach.web.deps import ApiCaller, BearerToken, RowId, RuntimeDep, client_of
 from backcoach.web.schemas import (
     AccountOut,
@@ -91,6 +92,12 @@ def token(body: Credentials, runtime: RuntimeDep, request: Request) -> TokenOut:
 def revoke_token(caller: ApiCaller, runtime: RuntimeDep, bearer: BearerToken) -> Response:
     accounts.revoke(runtime, bearer)
     return Response(status_code=204)
+
+
+@router.get("/me", response_model=AccountOut, tags=["account"], responses=AUTH)
+async def me(caller: ApiCaller) -> AccountOut:
+    """Who the token signs in. Also the benchmarks' yardstick: the least an authenticated request can cost."""
+    return AccountOut(id=caller.user_id, email=caller.email or "")  # tokens are only issued to email accounts
 
 
 @router.delete("/me", status_code=204, tags=["account"], responses=AUTH)
@@ -179,7 +186,7 @@ def red_flag(caller: ApiCaller, runtime: RuntimeDep) -> ScreenOut:
 
 
 @router.get("/plan", response_model=PlanOut, tags=["plans"], responses={**AUTH, **BLOCKED})
-def plan(
+async def plan(
     caller: ApiCaller,
     runtime: RuntimeDep,
     minutes: Annotated[int | None, Query(ge=5, le=60)] = None,
@@ -187,18 +194,27 @@ def plan(
     floor: bool | None = None,
     level: PlanLevel | None = None,
     date: Day = None,
-) -> PlanOut:
+) -> Response:
     """The plan, as `backcoach plan --json` gives it; options left out come from the saved preferences. A 422
-    names the option to change, also when no safe session fits the options."""
-    request = plans.plan_request(
-        runtime,
-        caller.user_id,
-        minutes=minutes,
-        equipment=parse_equipment(equipment) if equipment is not None else None,
-        floor=floor,
-        level=level,
-    )
-    return PlanOut.of(plans.make_plan(runtime, caller.user_id, request, date))
+    names the option to change, also when no safe session fits the options.
+
+    Served from this process's cache while the person's revision and the day are unchanged (`web/cached.py`)."""
+
+    def build() -> cached.Built:
+        snapshot = plans.plan_snapshot(
+            runtime,
+            caller.user_id,
+            on=date,
+            minutes=minutes,
+            equipment=parse_equipment(equipment) if equipment is not None else None,
+            floor=floor,
+            level=level,
+        )
+        body = PlanOut.of(snapshot.plan).model_dump_json().encode()
+        return body, snapshot.revision, snapshot.valid_until
+
+    key = ("api/plan", minutes, equipment, floor, level, date)
+    return Response(await cached.personal(runtime, caller, key, build), media_type="application/json")
 
 
 @router.get(

@@ -22,7 +22,12 @@ CSRF_HEADER = "x-csrf-token"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def runtime_of(request: Request) -> Runtime:
+# The dependencies are `async def` although they call the database: FastAPI runs a plain `def` dependency in its
+# thread pool, one hop per dependency per request, and those hops cost more than the one indexed row read here.
+# Reads of one row never wait for a lock (SQLite's WAL, PostgreSQL's MVCC), so the event loop is not held up.
+
+
+async def runtime_of(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -40,9 +45,11 @@ class Caller:
     email: str | None
     csrf: str | None
     via: str
+    revision: int = 0
+    """The person's revision when this request began: what their cached plan and pages are matched against."""
 
 
-def bearer_token(request: Request) -> str | None:
+async def bearer_token(request: Request) -> str | None:
     """The token of an `Authorization: Bearer TOKEN` header, or None for any other or no header."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -52,13 +59,13 @@ def bearer_token(request: Request) -> str | None:
 BearerToken = Annotated[str | None, Depends(bearer_token)]
 
 
-def api_caller(request: Request, runtime: RuntimeDep, token: BearerToken) -> Caller:
+async def api_caller(request: Request, runtime: RuntimeDep, token: BearerToken) -> Caller:
     """A bearer token; or, for the app's own pages, the sign-in cookie with the CSRF header on every change."""
     if token:
         signed = accounts.resolve_token(runtime, token, "api")
         if signed is None:
             raise Unauthenticated("invalid or expired token")
-        return Caller(signed.user_id, signed.email, None, "bearer")
+        return Caller(signed.user_id, signed.email, None, "bearer", signed.revision)
     cookie = request.cookies.get(SIGNIN_COOKIE)
     signed = accounts.resolve_token(runtime, cookie, "browser") if cookie else None
     if signed is None:
@@ -67,16 +74,21 @@ def api_caller(request: Request, runtime: RuntimeDep, token: BearerToken) -> Cal
         sent = request.headers.get(CSRF_HEADER, "")
         if not signed.csrf or not secrets.compare_digest(sent, signed.csrf):
             raise HTTPException(403, "missing or wrong CSRF token")
-    return Caller(signed.user_id, signed.email, signed.csrf, "browser")
+    return Caller(signed.user_id, signed.email, signed.csrf, "browser", signed.revision)
 
 
 ApiCaller = Annotated[Caller, Depends(api_caller)]
 
 
-def page_caller(request: Request, runtime: RuntimeDep) -> Caller | None:
+def cookie_caller(request: Request, runtime: Runtime) -> Caller | None:
+    """Who the sign-in cookie signs in, if anyone."""
     cookie = request.cookies.get(SIGNIN_COOKIE)
     signed = accounts.resolve_token(runtime, cookie, "browser") if cookie else None
-    return Caller(signed.user_id, signed.email, signed.csrf, "browser") if signed else None
+    return Caller(signed.user_id, signed.email, signed.csrf, "browser", signed.revision) if signed else None
+
+
+async def page_caller(request: Request, runtime: RuntimeDep) -> Caller | None:
+    return cookie_caller(request, runtime)
 
 
 PageCaller = Annotated[Caller | None, Depends(page_caller)]

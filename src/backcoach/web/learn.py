@@ -15,9 +15,10 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from backcoach import content
+from backcoach.app.runtime import Runtime
 from backcoach.domain.errors import NotFound
 from backcoach.domain.learn import Topic, topic_of_the_day
-from backcoach.web.deps import PageCaller, runtime_of
+from backcoach.web.deps import PageCaller
 from backcoach.web.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -67,7 +68,8 @@ def api_learn_topic(topic_id: str) -> Topic:
 def learn_card_topic(context: Context) -> Topic:
     """Today's topic for the Today card, by the runtime's clock, so that tests and every server agree on the day."""
     request: Request = context["request"]
-    return topic_of_the_day(topics(), runtime_of(request).today())
+    runtime: Runtime = request.app.state.runtime
+    return topic_of_the_day(topics(), runtime.today())
 
 
 def install(templates: Jinja2Templates) -> None:

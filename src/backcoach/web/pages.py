@@ -26,7 +26,7 @@ from backcoach.app import safety
 from backcoach.domain.describe import describe
 from backcoach.domain.errors import BackcoachError
 from backcoach.domain.planner import PlanInfeasible
-from backcoach.web.deps import Caller, page_caller, runtime_of
+from backcoach.web.deps import Caller, cookie_caller
 from backcoach.web.errors import headers_for
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -72,7 +72,7 @@ def render_error(request: Request, exc: BackcoachError, status: int) -> HTMLResp
     message is the error's own words without its field name, which names an API or command-line field."""
     # The handler runs outside the route: who is signed in is worked out again, so that the navigation and the
     # clearance form's CSRF token are the person's own.
-    caller = page_caller(request, runtime_of(request))
+    caller = cookie_caller(request, request.app.state.runtime)
     if isinstance(exc, safety.Blocked):
         page = render(request, "blocked.html", caller, status, message=exc.message)
     elif isinstance(exc, safety.ScreenNeeded):
