@@ -195,8 +195,7 @@ def plan_snapshot(
 
 
 def _valid_until(runtime: Runtime, latest: StoredScreen | None, now: dt.datetime) -> dt.datetime:
-    midnight = dt.datetime.combine(runtime.today() + dt.timedelta(days=1), dt.time()).astimezone()
-    until = midnight.astimezone(dt.UTC)
+    until = runtime.day_ends()
     if latest is not None and not screening.expired(latest.taken_at, now):
         until = min(until, latest.taken_at + dt.timedelta(days=screening.SCREEN_VALID_DAYS))
     return until

@@ -79,6 +79,17 @@ class Runtime:
         """The person's own calendar day: sessions are dated in local time."""
         return self.clock().astimezone().date()
 
+    def day_ends(self) -> dt.datetime:
+        """The next local midnight (aware, UTC): when anything dated "today" may change with nothing written."""
+        midnight = dt.datetime.combine(self.today() + dt.timedelta(days=1), dt.time()).astimezone()
+        return midnight.astimezone(dt.UTC)
+
+    def revision(self, user_id: int) -> int:
+        """The person's revision now. Read it before what is built from their data, so that what is cached under
+        it can only be newer than it, never older."""
+        with self.lookups() as lookups:
+            return lookups.revision(user_id)
+
     @contextmanager
     def unit(self, user_id: int) -> Iterator[UserRepository]:
         """One transaction for one person: everything inside is stored together, or nothing is. If anything was

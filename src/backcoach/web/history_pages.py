@@ -12,6 +12,7 @@ from starlette.datastructures import FormData
 from backcoach.app import history, outcomes
 from backcoach.domain.errors import InvalidInput, NotFound
 from backcoach.domain.history import DIFFICULTIES, SessionRecord
+from backcoach.web import cached
 from backcoach.web.deps import PageCaller, RowId, RuntimeDep
 from backcoach.web.pages import Csrf, check_csrf, redirect, render, signed_in
 
@@ -50,33 +51,45 @@ def checkin(
 
 
 @router.get("/progress", response_class=HTMLResponse)
-def progress(request: Request, runtime: RuntimeDep, caller: PageCaller) -> HTMLResponse:
+async def progress(request: Request, runtime: RuntimeDep, caller: PageCaller) -> HTMLResponse:
     me = signed_in(caller)
-    summary = history.progress(runtime, me.user_id)
-    exercises = sorted({i.exercise for r in history.records(runtime, me.user_id) for i in r.items})
-    outcome = outcomes.outcome_summary(runtime, me.user_id)
-    return render(
-        request, "progress.html", me, summary=summary, exercises=exercises, names=runtime.names, outcome=outcome
-    )
+
+    def build() -> cached.Built:
+        revision = runtime.revision(me.user_id)
+        summary = history.progress(runtime, me.user_id)
+        exercises = sorted({i.exercise for r in history.records(runtime, me.user_id) for i in r.items})
+        outcome = outcomes.outcome_summary(runtime, me.user_id)
+        page = render(
+            request, "progress.html", me, summary=summary, exercises=exercises, names=runtime.names, outcome=outcome
+        )
+        return bytes(page.body), revision, runtime.day_ends()
+
+    return HTMLResponse(await cached.personal(runtime, me, ("page/progress", me.csrf), build))
 
 
 @router.get("/progress/{chart}.svg")
-def progress_chart(chart: str, runtime: RuntimeDep, caller: PageCaller, exercise: str | None = None) -> Response:
-    from backcoach.render import charts
-
+async def progress_chart(chart: str, runtime: RuntimeDep, caller: PageCaller, exercise: str | None = None) -> Response:
     me = signed_in(caller)
-    if chart == "outcome":
-        checks = [s.record for s in outcomes.outcomes(runtime, me.user_id)]
-        return Response(charts.outcome_svg(checks), media_type="image/svg+xml", headers=CHART_HEADERS)
-    if chart == "pain":
-        body = charts.pain_svg(history.records(runtime, me.user_id))
-    elif chart == "weeks":
-        body = charts.weeks_svg(history.progress(runtime, me.user_id))
-    elif chart == "dose" and exercise:
-        name = runtime.names.get(exercise, exercise)
-        body = charts.dose_svg(history.records(runtime, me.user_id), exercise, name)
-    else:
+    if chart not in ("outcome", "pain", "weeks") and not (chart == "dose" and exercise):
         raise NotFound("no such chart")
+
+    def build() -> cached.Built:
+        from backcoach.render import charts
+
+        revision = runtime.revision(me.user_id)
+        if chart == "outcome":
+            body = charts.outcome_svg([s.record for s in outcomes.outcomes(runtime, me.user_id)])
+        elif chart == "pain":
+            body = charts.pain_svg(history.records(runtime, me.user_id))
+        elif chart == "weeks":
+            body = charts.weeks_svg(history.progress(runtime, me.user_id))
+        else:
+            name = runtime.names.get(exercise or "", exercise or "")
+            body = charts.dose_svg(history.records(runtime, me.user_id), exercise or "", name)
+        return body.encode(), revision, runtime.day_ends()
+
+    # Drawing a chart takes matplotlib about 100 ms: draw each once per change to the person's data.
+    body = await cached.personal(runtime, me, ("chart", chart, exercise), build)
     return Response(body, media_type="image/svg+xml", headers=CHART_HEADERS)
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from backcoach.app import accounts, outcomes, plans, preferences
 from backcoach.domain.errors import NotFound
+from backcoach.web import cached
 from backcoach.web.deps import PageCaller, RuntimeDep
 from backcoach.web.pages import render, signed_in
 
@@ -17,11 +18,17 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/today", response_class=HTMLResponse)
-def today(request: Request, runtime: RuntimeDep, caller: PageCaller) -> HTMLResponse:
+async def today(request: Request, runtime: RuntimeDep, caller: PageCaller) -> HTMLResponse:
     me = signed_in(caller)
-    plan = plans.todays_plan(runtime, me.user_id)
-    outcome_due = outcomes.outcome_due(runtime, me.user_id)
-    return render(request, "today.html", me, plan=plan, outcome_due=outcome_due)
+
+    def build() -> cached.Built:
+        snapshot = plans.plan_snapshot(runtime, me.user_id)
+        outcome_due = outcomes.outcome_due(runtime, me.user_id)
+        page = render(request, "today.html", me, plan=snapshot.plan, outcome_due=outcome_due)
+        return bytes(page.body), snapshot.revision, snapshot.valid_until
+
+    # The page carries the sign-in's CSRF token, so each sign-in has its own copy.
+    return HTMLResponse(await cached.personal(runtime, me, ("page/today", me.csrf), build))
 
 
 @router.get("/today/handout.pdf")
