@@ -146,7 +146,7 @@ def test_a_session_round_trips_through_the_store(runtime: Runtime, clock: Clock)
 
 
 def test_recent_attempts_give_the_dose_rules_what_the_whole_history_would(runtime: Runtime, clock: Clock) -> None:
-    """A plan reads only each exercise's last two attempts and the last two weeks; nothing else may differ."""
+    """A plan reads only each exercise's last two attempts and the last six weeks; nothing else may differ."""
     from backcoach.app import history, plans
     from backcoach.domain.dosing import attempts_by_exercise
 
@@ -170,10 +170,24 @@ def test_recent_attempts_give_the_dose_rules_what_the_whole_history_would(runtim
                 {"date": today - dt.timedelta(days=day), "pain_before": 3, "pain_after": 2, "items": items}
             )
             repo.add_session(record, clock())
+        # Long ago: an exercise never done since, one done once since, and two sessions on one day.
+        for day, exercise in ((100, "partial-curl"), (90, "partial-curl"), (90, "partial-curl"), (80, "bridge")):
+            item = {
+                "exercise": exercise,
+                "prescription": {"reps": day % 7 + 1},
+                "completed_reps": 1,
+                "completed_sets": 1,
+            }
+            item["difficulty"] = "hard"
+            old = SessionRecord.model_validate(
+                {"date": today - dt.timedelta(days=day), "pain_before": day % 5, "pain_after": 1, "items": [item, item]}
+            )
+            repo.add_session(old, clock())
     full = attempts_by_exercise(history.records(runtime, user))
     recent = plans.attempts(runtime, user)
-    since = today - dt.timedelta(days=14)
+    since = today - dt.timedelta(days=42)
     assert set(recent) == set(full)
+    assert recent["partial-curl"] == full["partial-curl"][-2:]
     for exercise, tries in full.items():
         assert recent[exercise][-2:] == tries[-2:]
         assert [a for a in recent[exercise] if a.date > since] == [a for a in tries if a.date > since]

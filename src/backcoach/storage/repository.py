@@ -389,18 +389,21 @@ class UserRepository:
         Index lookups instead of ranking the person's whole history: the recent sessions by date, then, only for
         the exercises with fewer than `last` recent attempts, their latest older ones (usually none: most of the
         catalogue is never done, or done every week)."""
-        recent = [AttemptRow(*row) for row in self.db.execute(_RECENT, {"user": self.user_id, "since": since})]
+        # Through the session's connection, not the session: these are plain rows, and the ORM's result handling
+        # would cost more than the query (a plan reads every attempt of the last six weeks).
+        conn = self.db.connection()
+        recent = [AttemptRow(*row) for row in conn.execute(_RECENT, {"user": self.user_id, "since": since})]
         counts: dict[str, int] = {}
         for row in recent:
             counts[row.exercise] = counts.get(row.exercise, 0) + 1
         wanted = {e: last - counts.get(e, 0) for e in exercises if counts.get(e, 0) < last}
         older: list[AttemptRow] = []
         if wanted:
-            found = self.db.execute(
+            found = conn.execute(
                 _OLDER, {"user": self.user_id, "since": since, "exercises": list(wanted), "last": last}
             )
             older = [AttemptRow(*row[:-1]) for row in found if row[-1] <= wanted[row[0]]]
-        earliest = self.db.scalar(_EARLIEST, {"user": self.user_id})
+        earliest = conn.execute(_EARLIEST, {"user": self.user_id}).scalar()
         return older + recent, earliest
 
     def pains_before(self, since: dt.date) -> list[tuple[dt.date, int]]:
