@@ -7,6 +7,7 @@ Settings, the database engine, the clock and the content (catalogue and ladders)
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,10 +32,24 @@ Clock = Callable[[], dt.datetime]
 
 
 WROTE = "backcoach.wrote"
+WRITE_LOCK = "backcoach.write_lock"
+HOLDS_WRITE_LOCK = "backcoach.holds_write_lock"
 
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _writing(db: Session) -> None:
+    """About to write: with SQLite, wait for this process's other writers first (see `track_writes`)."""
+    lock = db.info.get(WRITE_LOCK)
+    if lock is not None and not db.info.get(HOLDS_WRITE_LOCK):
+        lock.acquire()
+        db.info[HOLDS_WRITE_LOCK] = True
+
+
+def _flushing(db: Session, _context: object, _instances: object) -> None:
+    _writing(db)
 
 
 def _flushed(db: Session, _context: object) -> None:
@@ -43,14 +58,30 @@ def _flushed(db: Session, _context: object) -> None:
 
 def _executed(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
+        _writing(state.session)
         state.session.info[WROTE] = True
 
 
-def track_writes(transactions: sessionmaker[Session]) -> sessionmaker[Session]:
+def _ended(db: Session) -> None:
+    if db.info.pop(HOLDS_WRITE_LOCK, False):
+        db.info[WRITE_LOCK].release()
+
+
+def track_writes(transactions: sessionmaker[Session], sqlite: bool) -> sessionmaker[Session]:
     """Note on each database session whether it wrote anything: a flush of changed objects, or an INSERT, UPDATE
-    or DELETE statement."""
+    or DELETE statement.
+
+    With SQLite, the writers of one process also take turns on a lock of their own before they write, until their
+    transaction ends. SQLite lets one writer in at a time and makes the others poll with growing sleeps (1, 2, 5,
+    ... 100 ms), so forty threads of one server process polling for the database lock made writes slow and their
+    latency long; a Python lock hands over at once."""
+    if sqlite:
+        transactions.configure(info={WRITE_LOCK: threading.RLock()})
+        event.listen(transactions, "before_flush", _flushing)
     event.listen(transactions, "after_flush", _flushed)
     event.listen(transactions, "do_orm_execute", _executed)
+    event.listen(transactions, "after_commit", _ended)
+    event.listen(transactions, "after_rollback", _ended)
     return transactions
 
 
@@ -137,7 +168,7 @@ def create_runtime(
     return Runtime(
         settings=settings,
         engine=engine,
-        transactions=track_writes(sessionmaker(engine, expire_on_commit=False)),
+        transactions=track_writes(sessionmaker(engine, expire_on_commit=False), engine.dialect.name == "sqlite"),
         clock=clock,
         catalogue=content.catalogue(),
         ladders=content.ladders(),

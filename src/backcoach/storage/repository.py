@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Text, bindparam, cast, delete, exists, func, select, update
+from sqlalchemy import Text, bindparam, cast, delete, exists, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, selectinload
 
@@ -297,19 +297,41 @@ class UserRepository:
     # Sessions
 
     def add_session(self, record: SessionRecord, at: dt.datetime) -> StoredSession:
-        row = SessionRow(
-            user_id=self.user_id,
-            date=record.date,
-            pain_before=record.pain_before,
-            pain_after=record.pain_after,
-            pain_next_morning=record.pain_next_morning,
-            status="partial" if record.partial else "complete",
-            created_at=at,
-            items=[self._item_row(i, item) for i, item in enumerate(record.items)],
-        )
-        self.db.add(row)
-        self.db.flush()
-        return StoredSession(row.id, record)
+        # Two INSERT statements rather than the ORM's unit of work, which cost three times as much for the most
+        # frequent write there is.
+        session_id = self.db.execute(
+            insert(SessionRow)
+            .values(
+                user_id=self.user_id,
+                date=record.date,
+                pain_before=record.pain_before,
+                pain_after=record.pain_after,
+                pain_next_morning=record.pain_next_morning,
+                status="partial" if record.partial else "complete",
+                created_at=at,
+            )
+            .returning(SessionRow.id)
+        ).scalar_one()
+        if record.items:
+            self.db.execute(
+                insert(SessionItemRow),
+                [self._item_values(session_id, i, item) for i, item in enumerate(record.items)],
+            )
+        return StoredSession(session_id, record)
+
+    def _item_values(self, session_id: int, position: int, item: SessionItem) -> dict[str, Any]:
+        return {
+            "session_id": session_id,
+            "user_id": self.user_id,
+            "position": position,
+            "exercise": item.exercise,
+            "rung": item.rung,
+            "prescription": item.prescription.model_dump(mode="json", exclude_unset=True),
+            "completed_reps": item.completed_reps,
+            "completed_sets": item.completed_sets,
+            "difficulty": item.difficulty,
+            "pain_during": item.pain_during,
+        }
 
     def _item_row(self, position: int, item: SessionItem) -> SessionItemRow:
         return SessionItemRow(
