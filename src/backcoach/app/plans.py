@@ -19,7 +19,7 @@ from backcoach.domain.history import completed
 from backcoach.domain.planner import Dose, Excluded, LeftOut, Plan, PlanRequest, build_plan
 from backcoach.domain.screening import StoredScreen
 from backcoach.domain.vocab import Equipment, PlanLevel
-from backcoach.storage.repository import UserRepository
+from backcoach.storage.repository import AttemptRow, UserRepository
 
 
 class DateBeforeHistory(InvalidInput):
@@ -62,21 +62,27 @@ def read_dose_history(runtime: Runtime, repo: UserRepository, on: dt.date | None
     pains = repo.pains_before(day - dt.timedelta(days=dosing.BASELINE_DAYS))
     found: dict[str, list[dosing.Attempt]] = {}
     for row in rows:
-        prescription = _prescription(row.prescription)
-        found.setdefault(row.exercise, []).append(
-            dosing.Attempt(
-                date=row.date,
-                prescription=prescription,
-                completed=completed(prescription, row.completed_reps, row.completed_sets),
-                difficulty=row.difficulty,  # type: ignore[arg-type]  # stored only through SessionItem's check
-                pain_during=row.pain_during,
-                pain_before=row.pain_before,
-                pain_after=row.pain_after,
-                pain_next_morning=row.pain_next_morning,
-                rung=row.rung,
-            )
-        )
+        found.setdefault(row.exercise, []).append(_attempt(row))
     return DoseHistory(day, found, pains, earliest)
+
+
+@functools.lru_cache(maxsize=65536)
+def _attempt(row: AttemptRow) -> dosing.Attempt:
+    """An attempt as the dose rules read it, made once per distinct stored row. A plan reads six weeks of
+    attempts, and after a change all but the newest are the rows the last plan read: looking them up costs a
+    fraction of building them. Attempts are immutable, so plans may share them."""
+    prescription = _prescription(row.prescription)
+    return dosing.Attempt(
+        date=row.date,
+        prescription=prescription,
+        completed=completed(prescription, row.completed_reps, row.completed_sets),
+        difficulty=row.difficulty,  # type: ignore[arg-type]  # stored only through SessionItem's check
+        pain_during=row.pain_during,
+        pain_before=row.pain_before,
+        pain_after=row.pain_after,
+        pain_next_morning=row.pain_next_morning,
+        rung=row.rung,
+    )
 
 
 @functools.lru_cache(maxsize=4096)

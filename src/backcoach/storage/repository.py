@@ -91,6 +91,19 @@ _RANKED = (
     .subquery()
 )
 _OLDER = select(_RANKED).where(_RANKED.c.n <= bindparam("last")).order_by(_RANKED.c.date, _RANKED.c.n.desc())
+_PAINS = (
+    select(SessionRow.date, SessionRow.pain_before)
+    .where(SessionRow.user_id == bindparam("user"), SessionRow.date >= bindparam("since"))
+    .order_by(SessionRow.date, SessionRow.id)
+)
+_LATEST_DATE = select(func.max(SessionRow.date)).where(SessionRow.user_id == bindparam("user"))
+_LATEST_SCREEN = (
+    select(Screening)
+    .where(Screening.user_id == bindparam("user"))
+    .order_by(Screening.taken_at.desc(), Screening.id.desc())
+    .limit(1)
+)
+_PREFERENCES = select(User.preferences).where(User.id == bindparam("user"))
 _EARLIEST = (
     select(SessionRow.date)
     .where(SessionRow.user_id == bindparam("user"), exists().where(SessionItemRow.session_id == SessionRow.id))
@@ -235,7 +248,7 @@ class UserRepository:
         self.db.execute(update(User).where(User.id == self.user_id).values(revision=User.revision + 1))
 
     def preferences(self) -> dict[str, Any] | None:
-        prefs = self._user().preferences
+        prefs = self.db.scalar(_PREFERENCES, {"user": self.user_id})
         return dict(prefs) if prefs else None
 
     def save_preferences(self, prefs: dict[str, Any]) -> None:
@@ -278,12 +291,7 @@ class UserRepository:
         return self._screen(row)
 
     def latest_screening(self) -> StoredScreen | None:
-        row = self.db.scalars(
-            select(Screening)
-            .where(Screening.user_id == self.user_id)
-            .order_by(Screening.taken_at.desc(), Screening.id.desc())
-            .limit(1)
-        ).first()
+        row = self.db.scalars(_LATEST_SCREEN, {"user": self.user_id}).first()
         return self._screen(row) if row else None
 
     def _screen(self, row: Screening) -> StoredScreen:
@@ -414,7 +422,7 @@ class UserRepository:
         # Through the session's connection, not the session: these are plain rows, and the ORM's result handling
         # would cost more than the query (a plan reads every attempt of the last six weeks).
         conn = self.db.connection()
-        recent = [AttemptRow(*row) for row in conn.execute(_RECENT, {"user": self.user_id, "since": since})]
+        recent = [AttemptRow._make(row) for row in conn.execute(_RECENT, {"user": self.user_id, "since": since}).all()]
         counts: dict[str, int] = {}
         for row in recent:
             counts[row.exercise] = counts.get(row.exercise, 0) + 1
@@ -430,15 +438,11 @@ class UserRepository:
 
     def pains_before(self, since: dt.date) -> list[tuple[dt.date, int]]:
         """(date, pain before) of every session from `since` on: the dose rules' baseline and weekly check."""
-        rows = self.db.execute(
-            select(SessionRow.date, SessionRow.pain_before)
-            .where(SessionRow.user_id == self.user_id, SessionRow.date >= since)
-            .order_by(SessionRow.date, SessionRow.id)
-        )
+        rows = self.db.connection().execute(_PAINS, {"user": self.user_id, "since": since})
         return [(d, p) for d, p in rows]
 
     def latest_session_date(self) -> dt.date | None:
-        return self.db.scalar(select(func.max(SessionRow.date)).where(SessionRow.user_id == self.user_id))
+        return self.db.connection().execute(_LATEST_DATE, {"user": self.user_id}).scalar()
 
     def latest_session_id(self) -> int | None:
         return self.db.scalars(
