@@ -28,7 +28,8 @@ check: $(DEV_STAMP)
 	$(BIN)/lint-imports
 	BACKCOACH_TEST_POSTGRES_URL="$$(scripts/ensure-postgres)" $(BIN)/pytest -m "not slow" -n 2 -q
 
-# Benchmarks (not tests): about 25 minutes. BENCH_DURATION=5s (and BENCH_SESSIONS=...) for a quick look.
+# Benchmarks (not tests): about 15 minutes on a quiet machine; writes bench/results/*.json and BENCHMARKS.md.
+# A quick look at the harness: BENCH_DURATION=3s BENCH_ROUNDS=1 BENCH_USERS=20 (bench/NOTES.md lists the rest).
 bench: $(DEV_STAMP)
 	scripts/ensure-tools
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
