@@ -182,15 +182,15 @@ def test_help_lists_every_command(run) -> None:
     assert "not medical advice" in result.output
 
 
-def test_the_content_commands_write_nothing(run, home: Path) -> None:
+def test_the_content_commands_write_nothing_but_the_cache(run, home: Path) -> None:
     for args in (["exercises"], ["exercise", "bridge", "--json"], ["programs", "--json"], ["program", "core-five"]):
         assert run(*args).exit_code == 0
-    assert not home.exists()
+    assert not home.exists() or [p.name for p in home.iterdir()] == ["cache"]
 
 
-def test_plan_writes_only_its_database_under_backcoach_home(run, home: Path) -> None:
+def test_plan_writes_only_its_database_and_cache_under_backcoach_home(run, home: Path) -> None:
     assert run("plan", "--json").exit_code == 0
-    assert {p.name for p in home.iterdir()} <= {"backcoach.db", "backcoach.db-wal", "backcoach.db-shm"}
+    assert {p.name for p in home.iterdir()} <= {"backcoach.db", "backcoach.db-wal", "backcoach.db-shm", "cache"}
 
 
 def test_every_command_maps_the_error_hierarchy() -> None:

@@ -1,25 +1,220 @@
-"""The shipped content (catalogue and programs), loaded on first use and shared by every adapter."""
+"""The shipped content (catalogue, ladders, programs, Learn topics), loaded once per process on first use and shared
+by every adapter.
+
+Parsing and checking the content's TOML files takes tens of milliseconds on every start of the command line, most
+of it in tomllib and the ladders' checks. So the validated catalogue, ladders and programs are also kept as JSON in
+a cache file under `cache_dir()`, keyed on `fingerprint()` (every file of the installed package, and its version):
+the next process reads them back through the same models in a few milliseconds, and `backcoach exercises` reads
+the exercises from it without importing pydantic at all. A missing, unreadable, corrupt or outdated cache, or a
+folder that cannot be written, only means validating the files as before.
+
+Nothing heavy is imported at module level: the command line imports this module to answer from the cache.
+"""
 
 from __future__ import annotations
 
-import difflib
+import contextlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from backcoach.domain.catalogue import Catalogue, Exercise, load_catalogue
+from backcoach import __version__
 from backcoach.domain.errors import NotFound
-from backcoach.domain.ladders import Ladder, Rung, load_ladders
-from backcoach.domain.learn import Topic, load_topics
-from backcoach.domain.programs import Program, load_programs
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
+    from backcoach.domain.catalogue import Catalogue, Exercise
+    from backcoach.domain.ladders import Ladder, Rung
+    from backcoach.domain.learn import Topic
+    from backcoach.domain.programs import Program
+
+ENV_CACHE_DIR = "BACKCOACH_CACHE_DIR"
+ENV_HOME = "BACKCOACH_HOME"
+"""As `backcoach.settings` reads it (a test holds the two equal): the layers keep this module from importing it."""
+PACKAGE = Path(__file__).resolve().parent
+"""The installed package: its files are what the content and the code that checks it are made of."""
+CACHE_FILE = "content.json"
+
+
+def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where backcoach keeps what it can always rebuild (the validated content, the last plan printed):
+    BACKCOACH_CACHE_DIR if set, else BACKCOACH_HOME/cache, else the platform's user cache folder."""
+    env = os.environ if environ is None else environ
+    if env.get(ENV_CACHE_DIR):
+        return Path(env[ENV_CACHE_DIR]).expanduser()
+    if env.get(ENV_HOME):
+        return Path(env[ENV_HOME]).expanduser() / "cache"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("backcoach", appauthor=False))
+
+
+def fingerprint(package: Path = PACKAGE) -> str:
+    """The version and every file of the package (relative path, size, modification time): any change to the
+    content or to the code that checks and uses it (an upgrade, or an edit to an editable install) changes it.
+
+    The listing itself, some kilobytes, rather than a digest of it: comparing it is exact, and importing hashlib
+    would cost more than anything else in reading a kept plan."""
+    top = str(package)
+    files: list[tuple[str, int, int]] = []
+    folders = [top]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name != "__pycache__":
+                        folders.append(entry.path)
+                    continue
+                stat = entry.stat()
+                files.append((entry.path[len(top) + 1 :], stat.st_size, stat.st_mtime_ns))
+    files.sort()
+    return "\n".join([__version__, *(f"{path} {size} {mtime}" for path, size, mtime in files)])
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `path` whole or not at all, so a reader in another process never sees half a file."""
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(partial, path)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
+
+
+def read_cached(path: Path, key: str) -> dict[str, Any] | None:
+    """The JSON object in `path` if it was written under `key`, else None (missing, unreadable, corrupt, stale)."""
+    try:
+        document = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(document, dict) or document.get("key") != key:
+        return None
+    return document
+
+
+@dataclass(frozen=True)
+class Content:
+    catalogue: Catalogue
+    ladders: dict[str, Ladder]
+    programs: dict[str, Program]
+
+
+def validate(root: Traversable | None = None) -> Content:
+    """Parse and check every file under `root` (the shipped package data by default)."""
+    from backcoach.domain.catalogue import load_catalogue
+    from backcoach.domain.ladders import load_ladders
+    from backcoach.domain.programs import load_programs
+
+    cat = load_catalogue(root)
+    return Content(cat, load_ladders(cat, root), load_programs(cat, root))
+
+
+def document(content: Content, key: str) -> dict[str, Any]:
+    """The content as the cache keeps it. Exercises are dumped as `backcoach exercises --json` prints them."""
+    return {
+        "key": key,
+        "articles": [a.model_dump(mode="json") for a in content.catalogue.articles.values()],
+        "exercises": [e.model_dump(mode="json") for e in content.catalogue],
+        "ladders": [ladder.model_dump(mode="json") for ladder in content.ladders.values()],
+        "programs": [p.model_dump(mode="json") for p in content.programs.values()],
+    }
+
+
+def from_document(document: Mapping[str, Any]) -> Content:
+    """The content back from the cache, through the same models (their field checks are cheap; the files' parsing
+    and cross-checks are what the cache saves). Raises ValueError, KeyError or TypeError for a malformed one."""
+    from backcoach.domain.catalogue import Article, Catalogue, Exercise
+    from backcoach.domain.ladders import Ladder
+    from backcoach.domain.programs import Program
+
+    articles = [Article.model_validate(a) for a in document["articles"]]
+    exercises = [Exercise.model_validate(e) for e in document["exercises"]]
+    ladders = [Ladder.model_validate(ladder) for ladder in document["ladders"]]
+    programs = [Program.model_validate(p) for p in document["programs"]]
+    return Content(
+        Catalogue(articles={a.file: a for a in articles}, exercises={e.id: e for e in exercises}),
+        {ladder.exercise: ladder for ladder in ladders},
+        {p.id: p for p in programs},
+    )
+
+
+def load(root: Traversable | None, cache_file: Path | None, key: str) -> Content:
+    """The content under `root`, from `cache_file` when it was written under `key`; else validated, and the cache
+    written (atomically; a folder that cannot be written is no error)."""
+    found = read_cached(cache_file, key) if cache_file is not None else None
+    if found is not None:
+        try:
+            return from_document(found)
+        except (ValueError, KeyError, TypeError):
+            pass
+    content = validate(root)
+    if cache_file is not None:
+        with contextlib.suppress(OSError):
+            write_atomically(cache_file, json.dumps(document(content, key), ensure_ascii=False))
+    return content
 
 
 @cache
+def package_key() -> str:
+    """The installed package's `fingerprint`, taken once per process."""
+    return fingerprint()
+
+
+@cache
+def _shipped_cache() -> dict[str, Any] | None:
+    try:
+        return read_cached(cache_dir() / CACHE_FILE, package_key())
+    except (OSError, RuntimeError):
+        return None
+
+
+@cache
+def _shipped() -> Content:
+    try:
+        cache_file: Path | None = cache_dir() / CACHE_FILE
+        key = package_key()
+    except (OSError, RuntimeError):
+        # No cache folder can be named (no home directory) or the package cannot be listed: validate every time.
+        cache_file, key = None, ""
+    return load(None, cache_file, key)
+
+
 def catalogue() -> Catalogue:
-    return load_catalogue()
+    return _shipped().catalogue
 
 
-@cache
 def programs() -> dict[str, Program]:
-    return load_programs(catalogue())
+    return _shipped().programs
+
+
+def exercise_records() -> list[dict[str, Any]]:
+    """Every exercise as `Exercise.model_dump()` gives it, in the catalogue's order: from the cache when it is
+    current, which spares `backcoach exercises` importing pydantic and the models."""
+    found = _shipped_cache()
+    if found is not None:
+        records = found.get("exercises")
+        if isinstance(records, list) and records and all(_is_record(r) for r in records):
+            return records
+    return [e.model_dump() for e in catalogue()]
+
+
+def _is_record(record: object) -> bool:
+    # The listing reads these fields; anything else is printed as stored.
+    return (
+        isinstance(record, dict)
+        and all(isinstance(record.get(f), str) for f in ("id", "name", "category", "position", "level"))
+        and all(isinstance(record.get(f), list) for f in ("equipment", "targets"))
+    )
 
 
 class UnknownId(NotFound):
@@ -34,6 +229,8 @@ class UnknownId(NotFound):
 
 
 def closest(value: str, known: list[str]) -> list[str]:
+    import difflib
+
     matches = difflib.get_close_matches(value, known, n=3, cutoff=0.5)
     if not matches:
         matches = [k for k in known if value and (value in k or k in value)][:3]
@@ -67,6 +264,8 @@ def program(program_id: str) -> Program:
 
 @cache
 def learn_topics() -> dict[str, Topic]:
+    from backcoach.domain.learn import load_topics
+
     return load_topics()
 
 
@@ -85,10 +284,9 @@ def learn_topic(topic_id: str) -> Topic:
 # The exercise ladders (see docs/ladders.md), kept in one block at the end of the module.
 
 
-@cache
 def ladders() -> dict[str, Ladder]:
     """Every exercise's ladder, by exercise id, in the catalogue's order."""
-    return load_ladders(catalogue())
+    return _shipped().ladders
 
 
 def rung(rung_id: str) -> tuple[Exercise, Rung]:

@@ -8,8 +8,8 @@ when every one of them is the same as when it was made:
 - the person's revision, read from the database now: it is bumped in the same transaction as every write to their
   data (`Runtime.unit`), so a new screen that rules out exercise, or a session recorded in another process, makes
   it differ, and the full path then plans (or refuses) as before;
-- the same local user (its id and creation time: a database started afresh has revision 0 again) in the same
-  database file;
+- the same local user (its id, and its creation time, which tells a database started afresh from the one the plan
+  was read from) in the same database file;
 - the same options and --date, and, for today's plan, the same local date;
 - the present moment before the plan's `valid_until` (the next local midnight, or the latest screen expiring);
 - the same package (`content.fingerprint`: version, content and code).
@@ -37,7 +37,8 @@ USER_QUERY = "SELECT id, revision, created_at FROM users WHERE is_local = 1 ORDE
 def database_file(settings: Settings) -> Path | None:
     """The SQLite database the application uses (as `storage.engine.database_url` names it), or None for a
     database server."""
-    return None if settings.database_url else settings.home / "backcoach.db"
+    # Absolute, so that a relative BACKCOACH_HOME in another working folder names another database.
+    return None if settings.database_url else (settings.home / "backcoach.db").absolute()
 
 
 def local_user(database: Path) -> list[Any] | None:
@@ -56,7 +57,9 @@ def local_user(database: Path) -> list[Any] | None:
     return list(row) if row is not None else None
 
 
-def request_key(minutes: int, equipment: frozenset[str], floor: bool, level: str, day: dt.date | None) -> dict[str, Any]:
+def request_key(
+    minutes: int, equipment: frozenset[str], floor: bool, level: str, day: dt.date | None
+) -> dict[str, Any]:
     """The options of a plan, in one spelling whichever way they were typed."""
     return {
         "minutes": minutes,
@@ -137,4 +140,3 @@ def load(settings: Settings, cache: Path, *, request: dict[str, Any], now: dt.da
     if user is None or snapshot.get("user") != user:
         return None
     return output
-

@@ -8,6 +8,7 @@ command line to parse its options stays fast.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from backcoach.cli import errors
+from backcoach.cli import errors, quick
 from backcoach.domain.errors import InvalidInput
 from backcoach.domain.vocab import EQUIPMENT, PLAN_LEVELS, Equipment, parse_equipment
 
@@ -92,12 +93,17 @@ def read_json(path: str, what: str) -> Any:
         raise click.BadParameter(f"{path} is not valid JSON: {exc}", param_hint=what) from None
 
 
+def now() -> dt.datetime:
+    # Looked up on every call, so that a test moving `quick.now` moves the full path and the snapshot's check alike.
+    return quick.now()
+
+
 @contextmanager
 def runtime_for_cli() -> Iterator[tuple[Runtime, int]]:
     """The wired application and the local user, disposed of however the command ends."""
     from backcoach.app.runtime import create_runtime
 
-    runtime = create_runtime()
+    runtime = create_runtime(clock=now)
     try:
         yield runtime, runtime.local_user()
     finally:
@@ -111,7 +117,7 @@ def plan_options(command: Callable[..., None]) -> Callable[..., None]:
             click.option(
                 "--minutes",
                 type=click.IntRange(5, 60),
-                default=15,
+                default=quick.DEFAULT_MINUTES,
                 show_default=True,
                 help="How long the session may last (5 to 60).",
             ),
@@ -122,7 +128,7 @@ def plan_options(command: Callable[..., None]) -> Callable[..., None]:
                 help=f"What you have, comma-separated from: {', '.join(EQUIPMENT)}. Default: none.",
             ),
             click.option("--no-floor", is_flag=True, help="Leave out everything done lying or kneeling on the floor."),
-            click.option("--level", type=click.Choice(PLAN_LEVELS), default="beginner", show_default=True),
+            click.option("--level", type=click.Choice(PLAN_LEVELS), default=quick.DEFAULT_LEVEL, show_default=True),
         ]
     ):
         command = option(command)

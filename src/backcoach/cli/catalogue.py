@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from backcoach.cli.base import command, console, echo_json, print_rich
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 def _unknown(message: str) -> NoReturn:
@@ -19,14 +23,42 @@ def exercises(as_json: bool) -> None:
     """List the exercise catalogue."""
     from backcoach import content
 
-    cat = content.catalogue()
+    # The records as stored in the content cache: listing them needs neither pydantic nor the models.
+    records = content.exercise_records()
     if as_json:
-        echo_json([e.model_dump() for e in cat])
+        echo_json(records)
         return
-    from backcoach.cli.render import exercise_table
-
     out = console()
-    out.print(exercise_table(cat, out.width))
+    out.print(exercise_table(records, out.width))
+
+
+def exercise_table(records: Iterable[Mapping[str, Any]], width: int = 80) -> Table:
+    """The catalogue as a table of exercise records (`Exercise.model_dump()`); name and position when wide."""
+    from rich.table import Table
+
+    wide = width >= 110
+    table = Table(
+        title="Exercises (backcoach exercise ID for details)",
+        title_justify="left",
+        box=None,
+        header_style="bold underline",
+        padding=(0, 1, 0, 0),
+    )
+    table.add_column("id", style="cyan", no_wrap=True)
+    if wide:
+        table.add_column("name")
+    table.add_column("category", no_wrap=True)
+    if wide:
+        table.add_column("position", no_wrap=True)
+    table.add_column("level", no_wrap=True)
+    table.add_column("needs", no_wrap=True)
+    table.add_column("targets", no_wrap=True)
+    for e in records:
+        row = [e["id"], e["name"], e["category"], e["position"]] if wide else [e["id"], e["category"]]
+        joiner = ", " if wide else "\n"
+        row += [e["level"], ", ".join(e["equipment"]) or "-", joiner.join(e["targets"])]
+        table.add_row(*row)
+    return table
 
 
 @command()
@@ -35,9 +67,6 @@ def exercises(as_json: bool) -> None:
 def exercise(exercise_id: str, as_json: bool) -> None:
     """Show one exercise: what it works, how to do it, its dose and its sources."""
     from backcoach import content
-    from backcoach.cli import render
-    from backcoach.cli.figures import figure_file
-    from backcoach.settings import load_settings
 
     try:
         found = content.exercise(exercise_id)
@@ -46,6 +75,10 @@ def exercise(exercise_id: str, as_json: bool) -> None:
     if as_json:
         echo_json(found.model_dump())
         return
+    from backcoach.cli import render
+    from backcoach.cli.figures import figure_file
+    from backcoach.settings import load_settings
+
     figure = figure_file(found.id, load_settings().home)
     card = render.exercise_card(found, content.catalogue().articles, figure.as_uri(), content.ladders()[found.id])
     print_rich(card)
@@ -72,7 +105,6 @@ def programs(as_json: bool) -> None:
 def program(program_id: str, as_json: bool) -> None:
     """Show one program exactly as its article gives it."""
     from backcoach import content
-    from backcoach.cli import render
 
     try:
         found = content.program(program_id)
@@ -81,4 +113,6 @@ def program(program_id: str, as_json: bool) -> None:
     if as_json:
         echo_json(found.model_dump())
         return
+    from backcoach.cli import render
+
     print_rich(render.program_card(found, {e.id: e.name for e in content.catalogue()}))

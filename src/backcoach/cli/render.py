@@ -27,32 +27,6 @@ def _minutes(seconds: int) -> str:
     return f"{m}:{s:02d}"
 
 
-def exercise_table(exercises: Iterable[Exercise], width: int = 80) -> Table:
-    wide = width >= 110
-    table = Table(
-        title="Exercises (backcoach exercise ID for details)",
-        title_justify="left",
-        box=None,
-        header_style="bold underline",
-        padding=(0, 1, 0, 0),
-    )
-    table.add_column("id", style="cyan", no_wrap=True)
-    if wide:
-        table.add_column("name")
-    table.add_column("category", no_wrap=True)
-    if wide:
-        table.add_column("position", no_wrap=True)
-    table.add_column("level", no_wrap=True)
-    table.add_column("needs", no_wrap=True)
-    table.add_column("targets", no_wrap=True)
-    for e in exercises:
-        row = [e.id, e.name, e.category, e.position] if wide else [e.id, e.category]
-        joiner = ", " if wide else "\n"
-        row += [e.level, ", ".join(e.equipment) or "-", joiner.join(e.targets)]
-        table.add_row(*row)
-    return table
-
-
 def _bullets(items: Iterable[str], numbered: bool = False) -> Table:
     """A list whose wrapped lines hang under the text, not under the bullet."""
     grid = Table.grid(padding=(0, 1))
