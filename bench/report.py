@@ -22,23 +22,27 @@ OUT = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
 # What limits each figure, in words, written once the figures come from a quiet machine: one slot per figure. The
 # report puts it after the bench's own measured reading (where the CPU went while the figure was taken).
 WHY: dict[str, str] = {
-    "plan.rps": "",
-    "plan.p99": "",
-    "plan.p50": "",
-    "plan.yardstick": "",
-    "plan.postgresql": "",
-    "first-plan.cpu": "",
-    "writes.rps": "",
-    "writes.p99": "",
-    "writes.stored": "",
-    "workers.p50": "",
-    "workers.rps": "",
-    "workers.share": "",
-    "pages.today": "",
-    "pages.progress": "",
-    "cli.plan": "",
-    "cli.plan (after a change)": "",
-    "cli.exercises": "",
+    "plan.rps": "CPU: a hit is the token's one-row read (which brings the revision) and a dictionary lookup; the "
+    "rest is uvicorn, Starlette and FastAPI's routing and dependencies, on two cores shared with wrk.",
+    "plan.p99": "Queueing behind the same CPU (Little's law: 64 connections over the throughput).",
+    "plan.p50": "The framework's per-request work plus one loopback round trip; nothing is built on a hit.",
+    "plan.yardstick": "Both pay the same token read; the plan adds five query options to parse and a larger body.",
+    "plan.postgresql": "The token's read is a round trip to a PostgreSQL server that shares the two cores.",
+    "first-plan.cpu": "Reading six weeks of attempts (about 330 rows here) and deciding 22 doses; rows seen before "
+    "are turned into attempts once per process.",
+    "writes.rps": "One writer at a time (SQLite's lock; a process's writers queue on a Python lock instead of "
+    "polling), and pydantic's validation of each record.",
+    "writes.p99": "Writers wait their turn for SQLite's one write lock, across both processes.",
+    "writes.stored": "Each write commits before its 201; the count is taken from the database afterwards.",
+    "workers.p50": "TCP_NODELAY on every connection (gunicorn workers with uvicorn's protocol), so no "
+    "Nagle/delayed-ACK wait.",
+    "workers.rps": "At one connection there is no parallelism to gain; the two figures differ by noise.",
+    "workers.share": "Each worker has its own SO_REUSEPORT socket; the kernel hashes connections across them.",
+    "pages.today": "A hit is the sign-in's read and the stored page; Jinja renders only after a change.",
+    "pages.progress": "As Today; the charts are drawn once per change, not per request.",
+    "cli.plan": "Python's start-up and the standard library's imports; the kept plan needs nothing else.",
+    "cli.plan (after a change)": "Importing SQLAlchemy (about 430 ms here), pydantic and the models, then the plan.",
+    "cli.exercises": "Importing click and rich, and drawing the table; the content is read from its cache.",
 }
 
 # Issue 13's own figures, measured before the work on it (its "before"); "" where the issue gives none.
