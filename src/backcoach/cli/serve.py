@@ -1,4 +1,4 @@
-"""`backcoach serve`: the web app (uvicorn)."""
+"""`backcoach serve`: the web app, in one process or several (`backcoach.cli.server` says how)."""
 
 from __future__ import annotations
 
@@ -17,21 +17,21 @@ from backcoach.cli.base import command
     show_default=True,
     help="Server processes; they share the database and keep no state of their own.",
 )
-def serve(host: str, port: int, workers: int) -> None:
+@click.option(
+    "--access-log",
+    is_flag=True,
+    help="Write a line per request to stderr: worker=PID, method, path, status, time. Off by default: it costs CPU.",
+)
+def serve(host: str, port: int, workers: int, access_log: bool) -> None:
     """Start the web app (SQLite under BACKCOACH_HOME, or BACKCOACH_DATABASE_URL)."""
-    import uvicorn
-
     from backcoach.app.runtime import create_runtime
+    from backcoach.cli import server
 
+    try:
+        server.check_free(host, port)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     # Migrate once here, so that several workers starting together find the database ready.
     create_runtime().dispose()
     click.echo(f"backcoach is serving on http://{host}:{port}/ (Ctrl-C to stop)")
-    uvicorn.run(
-        "backcoach.web.app:app_factory",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
-        log_level="warning",
-    )
+    server.serve(host, port, workers, access_log)
