@@ -85,7 +85,8 @@ class AccessLog:
         finally:
             path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
             ms = (time.perf_counter() - started) * 1000
-            # stderr is line-buffered, so each line goes out in one write even with several workers on one file.
+            # Python's stderr is line-buffered (or unbuffered): one write per line, so workers sharing a file never
+            # split each other's lines.
             sys.stderr.write(f"worker={self.pid} {scope['method']} {path} {status} {ms:.1f}ms\n")
 
 
