@@ -10,6 +10,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from backcoach.app import safety
+from backcoach.domain.screening import Answers
 from backcoach.settings import Settings
 from backcoach.web.app import create_app
 from bench.common import save
@@ -23,6 +25,12 @@ def run() -> dict[str, Any]:
         token = re.search(r'name="csrf" value="([^"]+)"', form)
         assert token
         client.post("/signup", data={"email": "w@example.org", "password": "weighing the page", "csrf": token.group(1)})
+        # The Player needs a recent safety check before a session.
+        runtime = app.state.runtime
+        with runtime.accounts() as repo:
+            found = repo.credentials("w@example.org")
+        assert found is not None
+        safety.take_screen(runtime, found.user_id, Answers(age=40))
         sizes: dict[str, int] = {}
 
         def fetch(path: str) -> str:
