@@ -142,20 +142,6 @@ def rung_exercise(runtime: Runtime, exercise_id: str, rung_id: str | None) -> Ex
     return ladders.rung_exercise(exercise, ladder.get(rung_id))
 
 
-def plan_request(
-    runtime: Runtime,
-    user_id: int,
-    *,
-    minutes: int | None = None,
-    equipment: frozenset[Equipment] | None = None,
-    floor: bool | None = None,
-    level: PlanLevel | None = None,
-) -> PlanRequest:
-    """The plan options given, falling back to the person's saved preferences, then to the defaults.
-    Raises PlanInputError for a value outside its allowed set."""
-    return preferences.current(runtime, user_id).request(minutes=minutes, equipment=equipment, floor=floor, level=level)
-
-
 @dataclass(frozen=True)
 class PlanSnapshot:
     """A plan with what it was built from: the person's revision, read in the same transaction as everything the
@@ -185,7 +171,7 @@ def plan_snapshot(
     level: PlanLevel | None = None,
 ) -> PlanSnapshot:
     """`make_plan`, read in one transaction, with its revision and how long it holds. Without a `request`, the
-    saved preferences with any option given over them (as `plan_request`)."""
+    saved preferences with any option given over them."""
     now = runtime.now()
     with runtime.unit(user_id) as repo:
         revision = repo.revision()

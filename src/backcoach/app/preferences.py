@@ -23,7 +23,8 @@ def restore(raw: dict[str, object] | None) -> Preferences:
 
 def current(runtime: Runtime, user_id: int) -> Preferences:
     """The saved preferences, or the defaults."""
-    return saved(runtime, user_id) or Preferences()
+    with runtime.unit(user_id) as repo:
+        return restore(repo.preferences())
 
 
 def parse(raw: object) -> Preferences:
