@@ -190,7 +190,13 @@ def test_the_content_commands_write_nothing_but_the_cache(run, home: Path) -> No
 
 def test_plan_writes_only_its_database_and_cache_under_backcoach_home(run, home: Path) -> None:
     assert run("plan", "--json").exit_code == 0
-    assert {p.name for p in home.iterdir()} <= {"backcoach.db", "backcoach.db-wal", "backcoach.db-shm", "cache"}
+    assert {p.name for p in home.iterdir()} <= {
+        "backcoach.db",
+        "backcoach.db-wal",
+        "backcoach.db-shm",
+        "backcoach.db-writers",
+        "cache",
+    }
 
 
 def test_every_command_maps_the_error_hierarchy() -> None:

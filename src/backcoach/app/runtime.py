@@ -7,6 +7,7 @@ Settings, the database engine, the clock and the content (catalogue and ladders)
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -40,6 +41,57 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+class WriterLock:
+    """Turns for the writers of one SQLite database, in this process and in every other (see `track_writes`).
+
+    A thread lock for this process's threads, then an exclusive `flock` on a file beside the database for the
+    other processes (server workers, the CLI). Both hand over the moment they are released, where SQLite's own
+    busy handler polls with sleeps of up to 100 ms. The file is opened lazily in the process that locks it: a file
+    opened before a fork would be one lock shared by parent and child."""
+
+    def __init__(self, path: str | None) -> None:
+        self._path = path
+        self._thread = threading.RLock()
+        self._depth = 0
+        self._fd: int | None = None
+        self._pid = 0
+
+    def acquire(self) -> None:
+        self._thread.acquire()
+        self._depth += 1
+        if self._depth == 1 and self._path is not None:
+            import fcntl
+
+            try:
+                fcntl.flock(self._file(), fcntl.LOCK_EX)
+            except BaseException:
+                self._depth -= 1
+                self._thread.release()
+                raise
+
+    def release(self) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None:
+            import fcntl
+
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._thread.release()
+
+    def _file(self) -> int:
+        if self._fd is None or self._pid != os.getpid():
+            self._fd = os.open(self._path or "", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+
+def writer_lock_path(engine: Engine) -> str | None:
+    """The lock file of a SQLite database on disk (None for one in memory, or where `flock` does not exist)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:" or os.name != "posix":
+        return None
+    return database + "-writers"
+
+
 def _writing(db: Session) -> None:
     """About to write: with SQLite, wait for this process's other writers first (see `track_writes`)."""
     lock = db.info.get(WRITE_LOCK)
@@ -67,16 +119,18 @@ def _ended(db: Session) -> None:
         db.info[WRITE_LOCK].release()
 
 
-def track_writes(transactions: sessionmaker[Session], sqlite: bool) -> sessionmaker[Session]:
+def track_writes(
+    transactions: sessionmaker[Session], sqlite: bool, lock_path: str | None = None
+) -> sessionmaker[Session]:
     """Note on each database session whether it wrote anything: a flush of changed objects, or an INSERT, UPDATE
     or DELETE statement.
 
-    With SQLite, the writers of one process also take turns on a lock of their own before they write, until their
-    transaction ends. SQLite lets one writer in at a time and makes the others poll with growing sleeps (1, 2, 5,
-    ... 100 ms), so forty threads of one server process polling for the database lock made writes slow and their
-    latency long; a Python lock hands over at once."""
+    With SQLite, writers also take turns on a `WriterLock` before they write, until their transaction ends. SQLite
+    lets one writer in at a time and makes the others poll with growing sleeps (1, 2, 5, ... 100 ms), so forty
+    threads of each server process polling for the database lock made writes slow and their latency long; a lock
+    that wakes the next writer as soon as it is released hands over at once."""
     if sqlite:
-        transactions.configure(info={WRITE_LOCK: threading.RLock()})
+        transactions.configure(info={WRITE_LOCK: WriterLock(lock_path)})
         event.listen(transactions, "before_flush", _flushing)
     event.listen(transactions, "after_flush", _flushed)
     event.listen(transactions, "do_orm_execute", _executed)
@@ -168,7 +222,9 @@ def create_runtime(
     return Runtime(
         settings=settings,
         engine=engine,
-        transactions=track_writes(sessionmaker(engine, expire_on_commit=False), engine.dialect.name == "sqlite"),
+        transactions=track_writes(
+            sessionmaker(engine, expire_on_commit=False), engine.dialect.name == "sqlite", writer_lock_path(engine)
+        ),
         clock=clock,
         catalogue=content.catalogue(),
         ladders=content.ladders(),

@@ -15,7 +15,16 @@ from sqlalchemy.orm import Session, selectinload
 from backcoach.domain.history import SessionItem, SessionRecord, StoredSession
 from backcoach.domain.outcome import OutcomeRecord, StoredOutcome
 from backcoach.domain.screening import CLEARANCES, Reason, ScreenResult, StoredScreen
-from backcoach.storage.models import AuthToken, OutcomeRow, Screening, SessionItemRow, SessionRow, SignInAttempt, User
+from backcoach.storage.models import (
+    AuthToken,
+    Base,
+    OutcomeRow,
+    Screening,
+    SessionItemRow,
+    SessionRow,
+    SignInAttempt,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -118,6 +127,14 @@ _TOKEN = (
     .where(AuthToken.token_hash == bindparam("hash"), AuthToken.kind == bindparam("kind"))
 )
 _REVISION = select(User.revision).where(User.id == bindparam("user"))
+
+# The writes every session makes, on the tables rather than the mapped classes: an ORM-enabled INSERT or UPDATE
+# builds its statement, its cache key and (for an UPDATE) an evaluator for the objects in the session on every call,
+# which cost about five times the statement itself (py-spy, issue 13).
+_users, _sessions, _items = (Base.metadata.tables[t.__tablename__] for t in (User, SessionRow, SessionItemRow))
+_TOUCH = update(_users).where(_users.c.id == bindparam("user")).values(revision=_users.c.revision + 1)
+_ADD_SESSION = insert(_sessions).returning(_sessions.c.id)
+_ADD_ITEMS = insert(_items)
 
 
 class Lookups:
@@ -245,7 +262,7 @@ class UserRepository:
 
     def touch(self) -> None:
         """Mark the person's data as changed (`Runtime.unit` calls this after any write)."""
-        self.db.execute(update(User).where(User.id == self.user_id).values(revision=User.revision + 1))
+        self.db.execute(_TOUCH, {"user": self.user_id})
 
     def preferences(self) -> dict[str, Any] | None:
         prefs = self.db.scalar(_PREFERENCES, {"user": self.user_id})
@@ -308,23 +325,19 @@ class UserRepository:
         # Two INSERT statements rather than the ORM's unit of work, which cost three times as much for the most
         # frequent write there is.
         session_id = self.db.execute(
-            insert(SessionRow)
-            .values(
-                user_id=self.user_id,
-                date=record.date,
-                pain_before=record.pain_before,
-                pain_after=record.pain_after,
-                pain_next_morning=record.pain_next_morning,
-                status="partial" if record.partial else "complete",
-                created_at=at,
-            )
-            .returning(SessionRow.id)
+            _ADD_SESSION,
+            {
+                "user_id": self.user_id,
+                "date": record.date,
+                "pain_before": record.pain_before,
+                "pain_after": record.pain_after,
+                "pain_next_morning": record.pain_next_morning,
+                "status": "partial" if record.partial else "complete",
+                "created_at": at,
+            },
         ).scalar_one()
         if record.items:
-            self.db.execute(
-                insert(SessionItemRow),
-                [self._item_values(session_id, i, item) for i, item in enumerate(record.items)],
-            )
+            self.db.execute(_ADD_ITEMS, [self._item_values(session_id, i, item) for i, item in enumerate(record.items)])
         return StoredSession(session_id, record)
 
     def _item_values(self, session_id: int, position: int, item: SessionItem) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from backcoach.domain.outcome import parse_outcome
 from backcoach.domain.programs import Program
 from backcoach.domain.screening import parse_answers
 from backcoach.domain.vocab import PlanLevel, parse_equipment
-from backcoach.web import cached
+from backcoach.web import cached, offload
 from backcoach.web.deps import ApiCaller, BearerToken, RowId, RuntimeDep, client_of
 from backcoach.web.schemas import (
     AccountOut,
@@ -232,8 +232,11 @@ def dose(exercise_id: str, caller: ApiCaller, runtime: RuntimeDep, date: Day = N
 
 
 @router.post("/sessions", status_code=201, response_model=Created, tags=["sessions"], responses=AUTH)
-def create_session(caller: ApiCaller, runtime: RuntimeDep, body: SessionRecord) -> Created:
-    return Created(id=history.add_session(runtime, caller.user_id, body).id)
+async def create_session(request: Request, caller: ApiCaller, runtime: RuntimeDep, body: SessionRecord) -> Created:
+    # The most frequent write: async, so that it makes one hop off the event loop (a plain `def` route makes two:
+    # FastAPI serializes its response in the pool too), to the app's writer (web/offload.py).
+    stored = await offload.write(request, history.add_session, runtime, caller.user_id, body)
+    return Created(id=stored.id)
 
 
 @router.get(

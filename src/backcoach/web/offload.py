@@ -1,0 +1,38 @@
+"""Where a route's blocking work runs: the thread pool, or, for writes to SQLite, one writer thread per process.
+
+SQLite lets one writer in at a time, so forty pool threads each holding a request's write only queue on the
+writer lock (`app/runtime.py`), and each wake-up fights the event loop for the GIL. Measured on the session write
+at 64 connections (issue 13): one writer thread per process served about twice as many writes as the pool, with
+the same rows stored. PostgreSQL writes in parallel and keeps the pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import ParamSpec, TypeVar
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from backcoach.app.runtime import Runtime
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def writer_for(runtime: Runtime) -> ThreadPoolExecutor | None:
+    """The writer thread an app serving `runtime` needs (started on first use), or None for PostgreSQL."""
+    if runtime.engine.dialect.name != "sqlite":
+        return None
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="backcoach-writer")
+
+
+async def write(request: Request, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run `fn` where this app's writes run, and wait for it without holding up the event loop."""
+    writer: ThreadPoolExecutor | None = request.app.state.writer
+    if writer is None:
+        return await run_in_threadpool(fn, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(writer, functools.partial(fn, *args, **kwargs))
