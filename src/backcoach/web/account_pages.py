@@ -17,6 +17,11 @@ from backcoach.web.pages import FORM_CSRF_COOKIE, Csrf, check_csrf, redirect, re
 
 router = APIRouter(include_in_schema=False)
 
+# Signing out and deleting the account empty the browser's HTTP cache of this site. In Chromium "cache" leaves the
+# service worker's caches alone (the worker drops its personal pages itself: docs/pwa.md), and "storage" would also
+# wipe the Player's outbox of sessions not yet sent.
+SIGNED_OUT_CLEARS = {"Clear-Site-Data": '"cache"'}
+
 
 @router.get("/", response_class=HTMLResponse)
 def landing(request: Request, caller: PageCaller) -> HTMLResponse:
@@ -102,6 +107,7 @@ def signout(request: Request, runtime: RuntimeDep, caller: PageCaller, csrf: Csr
         accounts.revoke(runtime, request.cookies.get(SIGNIN_COOKIE))
     response = redirect("/")
     response.delete_cookie(SIGNIN_COOKIE)
+    response.headers.update(SIGNED_OUT_CLEARS)
     return response
 
 
@@ -163,4 +169,5 @@ def account_delete(
     accounts.delete_account(runtime, me.user_id)
     response = redirect("/")
     response.delete_cookie(SIGNIN_COOKIE)
+    response.headers.update(SIGNED_OUT_CLEARS)
     return response

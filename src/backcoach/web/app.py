@@ -145,6 +145,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, runtime
         outcome_pages,
         pages,
         player,
+        pwa,
         today_pages,
     )
 
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, runtime
     for area in areas:
         app.include_router(area.router)
     app.include_router(learn.api_router)
+    app.include_router(pwa.router)
     learn.install(pages.templates())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
