@@ -3,15 +3,18 @@ closed with the pain after and how each exercise felt (docs/timing.md)."""
 
 from __future__ import annotations
 
+from backcoach.app import preferences
 from backcoach.app.history import check_items, no_such_session
 from backcoach.app.runtime import Runtime
 from backcoach.domain.history import SessionItem, SessionRecord, StoredSession
 
 
 def begin_session(runtime: Runtime, user_id: int, pain_before: int) -> int:
-    """Open today's session record before the first exercise, so that nothing done is ever lost."""
-    record = SessionRecord(date=runtime.today(), pain_before=pain_before, partial=True)
+    """Open today's session record (the person's today) before the first exercise, so that nothing done is ever
+    lost."""
     with runtime.unit(user_id) as repo:
+        day = runtime.today(preferences.zone_in(runtime, repo))
+        record = SessionRecord(date=day, pain_before=pain_before, partial=True)
         return repo.add_session(record, runtime.now()).id
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from backcoach.app import preferences
 from backcoach.app.plans import todays_decider
 from backcoach.app.runtime import Runtime
 from backcoach.domain.catalogue import Prescription
@@ -142,7 +143,7 @@ def checkin(runtime: Runtime, user_id: int, pain: int) -> StoredSession:
 
 
 def progress(runtime: Runtime, user_id: int) -> ProgressSummary:
-    return summarise(records(runtime, user_id), runtime.today())
+    return summarise(records(runtime, user_id), preferences.today(runtime, user_id))
 
 
 LoggedItem = tuple[str, int, int, str, int | None]
@@ -193,3 +194,9 @@ def session_item(
             "pain_during": pain_during,
         }
     )
+
+
+def sessions_on(runtime: Runtime, user_id: int, day: dt.date) -> int:
+    """How many sessions are dated `day`: Today says how many of the day's sessions are done."""
+    with runtime.unit(user_id) as repo:
+        return sum(1 for date, _ in repo.pains_before(day) if date == day)

@@ -46,14 +46,17 @@ class DoseHistory:
 
 
 def dose_history(runtime: Runtime, user_id: int, on: dt.date | None = None) -> DoseHistory:
-    """The history the dose rules read for `on` (default today). A day before the latest session is refused."""
+    """The history the dose rules read for `on` (default the person's today). A day before the latest session is
+    refused."""
     with runtime.unit(user_id) as repo:
-        return read_dose_history(runtime, repo, on)
+        return read_dose_history(runtime, repo, on, preferences.zone_in(runtime, repo))
 
 
-def read_dose_history(runtime: Runtime, repo: UserRepository, on: dt.date | None = None) -> DoseHistory:
-    """`dose_history` inside a unit of work the caller holds."""
-    day = on or runtime.today()
+def read_dose_history(
+    runtime: Runtime, repo: UserRepository, on: dt.date | None = None, zone: dt.tzinfo | None = None
+) -> DoseHistory:
+    """`dose_history` inside a unit of work the caller holds; `zone` is the person's time zone."""
+    day = on or runtime.today(zone)
     since = day - dt.timedelta(days=dosing.HISTORY_DAYS)
     latest = repo.latest_session_date()
     if on is not None and latest is not None and on < latest:
@@ -145,7 +148,7 @@ def rung_exercise(runtime: Runtime, exercise_id: str, rung_id: str | None) -> Ex
 @dataclass(frozen=True)
 class PlanSnapshot:
     """A plan with what it was built from: the person's revision, read in the same transaction as everything the
-    plan depends on, and the instant it may change with nothing written (the next local midnight, or the moment
+    plan depends on, and the instant it may change with nothing written (the person's next midnight, or the moment
     the latest safety screen expires). Until then, the same revision means the same plan: what caches trust."""
 
     plan: Plan
@@ -175,19 +178,23 @@ def plan_snapshot(
     now = runtime.now()
     with runtime.unit(user_id) as repo:
         revision = repo.revision()
-        saved = repo.preferences() if request is None else None
+        # Read even with a request given: the person's time zone says which day "today" is.
+        saved = preferences.restore(repo.preferences())
+        zone = preferences.zone_of(runtime, saved)
         stored = repo.latest_screening()
         if request is None:
-            request = preferences.restore(saved).request(minutes=minutes, equipment=equipment, floor=floor, level=level)
+            request = saved.request(minutes=minutes, equipment=equipment, floor=floor, level=level)
         latest = restored(runtime, stored) if stored else None
         check_screen(latest)
-        history = read_dose_history(runtime, repo, on)
+        history = read_dose_history(runtime, repo, on, zone)
     plan = _plan(runtime, request, latest, history, now)
-    return PlanSnapshot(plan, revision, _valid_until(runtime, latest, now))
+    return PlanSnapshot(plan, revision, _valid_until(runtime, latest, now, zone))
 
 
-def _valid_until(runtime: Runtime, latest: StoredScreen | None, now: dt.datetime) -> dt.datetime:
-    until = runtime.day_ends()
+def _valid_until(
+    runtime: Runtime, latest: StoredScreen | None, now: dt.datetime, zone: dt.tzinfo | None
+) -> dt.datetime:
+    until = runtime.day_ends(zone)
     if latest is not None and not screening.expired(latest.taken_at, now):
         until = min(until, latest.taken_at + dt.timedelta(days=screening.SCREEN_VALID_DAYS))
     return until

@@ -7,6 +7,7 @@ Settings, the database engine, the clock and the content (catalogue and ladders)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -14,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
@@ -39,6 +41,31 @@ HOLDS_WRITE_LOCK = "backcoach.holds_write_lock"
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+@functools.cache
+def local_zone_name() -> str | None:
+    """The IANA name of the server's local time zone: the TZ variable's, else the zone /etc/localtime links to,
+    else /etc/timezone's. None when none of them names a zone this machine knows. Read once per process: the
+    C library also reads the local zone once."""
+    from backcoach.domain.preferences import valid_zone
+
+    candidates = [os.environ.get("TZ", "").removeprefix(":")]
+    try:
+        target = os.path.realpath("/etc/localtime")
+        candidates.append(target.partition("/zoneinfo/")[2])
+    except OSError:
+        pass
+    try:
+        with open("/etc/timezone", encoding="utf-8") as file:
+            candidates.append(file.read().strip())
+    except OSError:
+        pass
+    if candidates[0] and not valid_zone(candidates[0]):
+        # A TZ that is no IANA name (such as "EST5EDT,M3.2.0,M11.1.0") rules the local time all the same: the
+        # files name a zone the process is not in.
+        return None
+    return next((c for c in candidates if c and valid_zone(c)), None)
 
 
 class WriterLock:
@@ -160,14 +187,26 @@ class Runtime:
     def now(self) -> dt.datetime:
         return self.clock()
 
-    def today(self) -> dt.date:
-        """The person's own calendar day: sessions are dated in local time."""
-        return self.clock().astimezone().date()
+    def today(self, zone: dt.tzinfo | None = None) -> dt.date:
+        """The calendar day now in `zone`, or in the server's local time zone without one. A person's own day is
+        `preferences.today` (their chosen zone): sessions, plans and checks are dated by it."""
+        return self.clock().astimezone(zone).date()
 
-    def day_ends(self) -> dt.datetime:
-        """The next local midnight (aware, UTC): when anything dated "today" may change with nothing written."""
-        midnight = dt.datetime.combine(self.today() + dt.timedelta(days=1), dt.time()).astimezone()
-        return midnight.astimezone(dt.UTC)
+    def day_ends(self, zone: dt.tzinfo | None = None) -> dt.datetime:
+        """The next midnight in `zone` (or the server's local zone), aware, in UTC: when anything dated "today" may
+        change with nothing written. A midnight that a daylight-saving change skips reads as the moment the day
+        begins (fold 0 takes the offset before the change)."""
+        midnight = dt.datetime.combine(self.today(zone) + dt.timedelta(days=1), dt.time())
+        local = midnight.replace(tzinfo=zone) if zone is not None else midnight.astimezone()
+        return local.astimezone(dt.UTC)
+
+    def zone(self, name: str | None) -> dt.tzinfo | None:
+        """The time zone called `name`, or the server's local one by its IANA name when it has one; None when it
+        has none (then times are the server's local time, without a name)."""
+        if name:
+            return ZoneInfo(name)
+        local = local_zone_name()
+        return ZoneInfo(local) if local else None
 
     def revision(self, user_id: int) -> int:
         """The person's revision now. Read it before what is built from their data, so that what is cached under

@@ -19,10 +19,20 @@ EXIT_USAGE = 2
 EXIT_REFUSED = 3
 
 
+def _wrapped(message: str) -> str:
+    """`message` wrapped to the terminal as it will be printed, after click's "Error: "."""
+    from backcoach.cli.wrap import fill
+
+    return fill("Error: " + message)[len("Error: ") :]
+
+
 class Failed(click.ClickException):
     """An error click prints as `Error: message` on standard error; the class says the exit code."""
 
     exit_code = EXIT_FAILED
+
+    def format_message(self) -> str:
+        return _wrapped(super().format_message())
 
 
 class BadInput(Failed):
@@ -31,6 +41,13 @@ class BadInput(Failed):
 
 class Refusal(Failed):
     exit_code = EXIT_REFUSED
+
+
+class BadOption(click.BadParameter):
+    """A bad value of an option, said as click says its own (with the usage), wrapped to the terminal."""
+
+    def format_message(self) -> str:
+        return _wrapped(super().format_message())
 
 
 def option_for(loc: Loc, command: click.Command) -> click.Option | None:
@@ -68,7 +85,7 @@ def for_click(exc: BackcoachError, ctx: click.Context) -> click.ClickException:
         option = option_for(exc.loc, ctx.command)
         if option is not None:
             # Said as click says its own bad values, with the command's usage, so the two read the same.
-            return click.BadParameter(exc.message, ctx=ctx, param=option)
+            return BadOption(exc.message, ctx=ctx, param=option)
         # A field inside a file or a record: the full message names it, and a usage line would not help.
         return BadInput(str(exc))
     if isinstance(exc, Refused):

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from backcoach.cli.base import command
+from backcoach.cli.wrap import say
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -60,7 +61,7 @@ def illustrate(
             files[e.id] = name
         names = {e.id: e.name for e in content.catalogue()}
         write_atomically(folder / "index.html", gallery(files, names))
-        click.echo(f"Wrote {len(files)} figures and index.html to {folder}.")
+        say(f"Wrote {len(files)} figures and index.html to {folder}.")
         return
     if not exercise_id:
         raise click.UsageError("give an exercise ID (or --all --output-dir DIR)")
@@ -71,4 +72,4 @@ def illustrate(
     if not output:
         raise click.UsageError("give --output FILE.svg")
     write_atomically(Path(output), svg(exercise, kinematics.figures()[exercise.id], frame=frame))  # type: ignore[arg-type]
-    click.echo(f"Wrote {output}.")
+    say(f"Wrote {output}.")

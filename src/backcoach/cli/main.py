@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from backcoach.cli import catalogue, figures, learn, outcome, plan, record, serve, session
+from backcoach.cli import catalogue, figures, learn, outcome, plan, preferences, record, serve, session
 from backcoach.cli.base import group
 
 
@@ -50,6 +50,7 @@ COMMANDS: tuple[click.Command, ...] = (
     record.dose,
     record.db,
     outcome.outcome,
+    preferences.preferences,
     serve.serve,
 )
 

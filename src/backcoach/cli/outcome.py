@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from backcoach.cli.base import ISO_DATE, echo_json, group, print_rich, runtime_for_cli
+from backcoach.cli.wrap import ask, say
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -30,15 +31,13 @@ def _activity(value: str) -> str:
 def _ask_activities(saved: list[str]) -> list[str]:
     from backcoach.domain.outcome import INTRODUCTION, activity_key
 
-    click.echo(INTRODUCTION + "\n")
+    say(INTRODUCTION + "\n")
     chosen: list[str] = []
     while len(chosen) < ACTIVITIES:
         n = len(chosen)
-        name: str = click.prompt(
-            f"Activity {n + 1}", default=saved[n] if n < len(saved) else None, value_proc=_activity
-        )
+        name: str = ask(f"Activity {n + 1}", default=saved[n] if n < len(saved) else None, value_proc=_activity)
         if activity_key(name) in {activity_key(c) for c in chosen}:
-            click.echo("Error: you have chosen that one already; choose a different activity.", err=True)
+            say("Error: you have chosen that one already; choose a different activity.", err=True)
             continue
         chosen.append(name)
     return chosen
@@ -47,8 +46,8 @@ def _ask_activities(saved: list[str]) -> list[str]:
 def _ask_scores(activities: list[str]) -> list[int]:
     from backcoach.domain.outcome import SCALE
 
-    click.echo(f"How able are you to do each of these today? Score from 0 to 10: {SCALE}.")
-    return [click.prompt(f"  {name}", type=SCORE) for name in activities]
+    say(f"How able are you to do each of these today? Score from 0 to 10: {SCALE}.")
+    return [ask(f"  {name}", type=SCORE) for name in activities]
 
 
 def _changes(summary: OutcomeSummary) -> list[str]:
@@ -100,7 +99,7 @@ def outcome(
         )
     if activities and change_activities:
         raise click.UsageError("give either --activity or --change-activities, not both")
-    from backcoach.app import outcomes
+    from backcoach.app import outcomes, preferences
     from backcoach.domain.outcome import parse_outcome
 
     names = [_checked(a) for a in activities]
@@ -118,11 +117,11 @@ def outcome(
             else:
                 names = saved
                 if not scores:
-                    click.echo("Your weekly check, on the same three activities as last time.")
-                    click.echo("(To change one: backcoach outcome --change-activities.)")
+                    say("Your weekly check, on the same three activities as last time.")
+                    say("(To change one: backcoach outcome --change-activities.)")
         answers = list(scores) or _ask_scores(names)
         raw = {
-            "date": (date_.date() if date_ else runtime.today()).isoformat(),
+            "date": (date_.date() if date_ else preferences.today(runtime, user)).isoformat(),
             "activities": [{"activity": n, "score": s} for n, s in zip(names, answers, strict=True)],
         }
         # The counts, names and scores were checked as options; what is left is a date in the future or a repeated
@@ -135,15 +134,13 @@ def outcome(
     from backcoach.domain.outcome import format_points
 
     record = recorded.stored.record
-    click.echo(
-        f"Saved your weekly check for {record.date.isoformat()}: average {format_points(record.average)} out of 10."
-    )
+    say(f"Saved your weekly check for {record.date.isoformat()}: average {format_points(record.average)} out of 10.")
     for name in recorded.restarted:
-        click.echo(f'"{name}" is new, so its comparisons start again from this check.')
+        say(f'"{name}" is new, so its comparisons start again from this check.')
     for line in _changes(summary):
-        click.echo(line)
+        say(line)
     if summary.next_due:
-        click.echo(f"Next check due on {summary.next_due.isoformat()}.")
+        say(f"Next check due on {summary.next_due.isoformat()}.")
 
 
 def _checked(name: str) -> str:

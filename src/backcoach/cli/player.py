@@ -31,6 +31,7 @@ from rich.text import Text
 
 from backcoach.app import guided, history, safety
 from backcoach.app.runtime import Runtime
+from backcoach.cli.wrap import ask, confirm, fill, say
 from backcoach.domain.catalogue import Exercise, Prescription
 from backcoach.domain.history import DIFFICULTIES
 from backcoach.domain.runner import SUGGEST_STOP_ABOVE, Event, ExerciseEnded, Runner, SessionEnded, StepStarted
@@ -228,7 +229,7 @@ class Player:
     def run(self) -> int:
         """Run the session; returns the exit code."""
         if self.voice.missing:
-            click.echo("espeak-ng is not installed, so cues are shown but not spoken (apt install espeak-ng).")
+            say("espeak-ng is not installed, so cues are shown but not spoken (apt install espeak-ng).")
         pain_before = self._before()
         if pain_before is None:
             return 3
@@ -252,14 +253,14 @@ class Player:
 
     def _before(self) -> int | None:
         if self.interactive:
-            click.echo("Before you start, a short check.")
-            if click.confirm(PRE_SESSION_QUESTION, default=False):
+            say("Before you start, a short check.")
+            if confirm(PRE_SESSION_QUESTION, default=False):
                 result = safety.record_red_flag(self.runtime, self.user)
-                click.echo(result.advice)
+                say(result.advice)
                 return None
         if self.options.pain_before is not None:
             return self.options.pain_before
-        value: int = click.prompt("How much does your back hurt right now (0 to 10)?", type=click.IntRange(0, 10))
+        value: int = ask("How much does your back hurt right now (0 to 10)?", type=click.IntRange(0, 10))
         return value
 
     def _after(self, interrupted: bool) -> None:
@@ -267,13 +268,13 @@ class Player:
         pain_after = self.options.pain_after
         difficulties: dict[int, str] = {}
         if not interrupted and self.interactive:
-            click.echo("\nWell done. Two quick questions to set your next session.")
+            say("\nWell done. Two quick questions to set your next session.")
             if pain_after is None:
-                pain_after = click.prompt("How much does your back hurt now (0 to 10)?", type=click.IntRange(0, 10))
+                pain_after = ask("How much does your back hurt now (0 to 10)?", type=click.IntRange(0, 10))
             for saved in self.saved:
                 if not saved.asks:
                     continue
-                difficulties[saved.position] = click.prompt(
+                difficulties[saved.position] = ask(
                     f"How did the {saved.name.lower()} feel?",
                     type=click.Choice(DIFFICULTIES),
                     default="right",
@@ -287,7 +288,7 @@ class Player:
             partial=not self.completed,
         )
         state = "complete" if not stored.record.partial else "partly done"
-        click.echo(
+        say(
             f"Saved session {stored.id} ({state}): {len(stored.record.items)} exercises. "
             "Tomorrow morning, record how your back feels with: backcoach checkin --pain N"
         )
@@ -315,8 +316,8 @@ class Player:
         was_paused = runner.paused_at is not None
         runner.pause(self.clock())
         with self._prompting():
-            pain: int = click.prompt("Pain right now (0 to 10)?", type=click.IntRange(0, 10))
-            stop = pain > SUGGEST_STOP_ABOVE and click.confirm(
+            pain: int = ask("Pain right now (0 to 10)?", type=click.IntRange(0, 10))
+            stop = pain > SUGGEST_STOP_ABOVE and confirm(
                 "That is a lot of pain. backcoach suggests stopping this exercise. Stop it?", default=True
             )
         if stop:
@@ -405,7 +406,8 @@ class Player:
             text = f"[{stamp}] {step.say}"
         else:
             text = f"[{stamp}] {step.say} ({step.duration_s} s)"
-        print(text, file=self.out, flush=True)
+        # Continuation lines start under the text, past the "[0:00] " stamp.
+        print(fill(text, hang=" " * (len(stamp) + 3)), file=self.out, flush=True)
 
     def _run_live(self) -> None:
         console = Console(file=self.out)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from backcoach.cli.base import ISO_DATE, command, echo_json, group, print_rich, read_json, runtime_for_cli
+from backcoach.cli.wrap import ask, confirm, heading, say
 
 if TYPE_CHECKING:
     from backcoach.domain.screening import Answers
@@ -20,15 +21,15 @@ if TYPE_CHECKING:
 def _ask_answers() -> dict[str, Any]:
     from backcoach.domain.screening import AGE_PROMPT, GROUP_TITLES, NOT_ADVICE, QUESTIONS
 
-    click.echo("A few yes/no questions to check that exercising at home is safe for you right now.")
-    click.echo(NOT_ADVICE)
-    answers: dict[str, Any] = {"age": click.prompt("\n" + AGE_PROMPT, type=click.IntRange(1, 129))}
+    say("A few yes/no questions to check that exercising at home is safe for you right now.")
+    say(NOT_ADVICE)
+    answers: dict[str, Any] = {"age": ask("\n" + AGE_PROMPT, type=click.IntRange(1, 129))}
     current = None
     for q in QUESTIONS:
         if q.group != current:
             current = q.group
-            click.secho(f"\n{GROUP_TITLES[current]}", bold=True)
-        answers[q.key] = click.confirm(q.prompt, default=False)
+            heading(f"\n{GROUP_TITLES[current]}")
+        answers[q.key] = confirm(q.prompt, default=False)
     return answers
 
 
@@ -99,7 +100,7 @@ def history_import(file: str) -> None:
     raw = read_json(file, "FILE")
     with runtime_for_cli() as (runtime, user):
         count = history.import_history(runtime, user, raw)
-    click.echo(f"Imported {count} session{'s' if count != 1 else ''}.")
+    say(f"Imported {count} session{'s' if count != 1 else ''}.")
 
 
 @history.command("export")
@@ -116,7 +117,7 @@ def history_export(output: str | None) -> None:
         partial = target.with_name(target.name + ".partial")
         partial.write_text(text, encoding="utf-8")
         partial.replace(target)  # never leave a half-written export behind
-        click.echo(f"Exported {len(data['sessions'])} sessions to {output}.", err=True)
+        say(f"Exported {len(data['sessions'])} sessions to {output}.", err=True)
     else:
         click.echo(text, nl=False)
 
@@ -150,15 +151,15 @@ def _prompt_items() -> list[tuple[str, int, int, str, int | None]]:
     from backcoach.domain.history import DIFFICULTIES
 
     items: list[tuple[str, int, int, str, int | None]] = []
-    click.echo("Exercises done (leave the id empty to finish):")
+    say("Exercises done (leave the id empty to finish):")
     while True:
-        exercise = click.prompt("  exercise id", default="", show_default=False).strip()
+        exercise = ask("  exercise id", default="", show_default=False).strip()
         if not exercise:
             return items
-        reps = click.prompt("  repetitions done", type=click.IntRange(0, 500))
-        sets = click.prompt("  sets done", type=click.IntRange(0, 20), default=1)
-        difficulty = click.prompt("  how did it feel", type=click.Choice(DIFFICULTIES), default="right")
-        pain = click.prompt("  pain during it, 0-10 (empty if none)", default="", show_default=False)
+        reps = ask("  repetitions done", type=click.IntRange(0, 500))
+        sets = ask("  sets done", type=click.IntRange(0, 20), default=1)
+        difficulty = ask("  how did it feel", type=click.Choice(DIFFICULTIES), default="right")
+        pain = ask("  pain during it, 0-10 (empty if none)", default="", show_default=False)
         items.append((exercise, reps, sets, difficulty, int(pain) if pain.strip() else None))
 
 
@@ -176,7 +177,7 @@ def _prompt_items() -> list[tuple[str, int, int, str, int | None]]:
 def log(date_: Any, pain_before: int | None, pain_after: int | None, items: tuple[str, ...]) -> None:
     """Record a session you did away from the app (prompts for anything not given)."""
     from backcoach import content
-    from backcoach.app import history
+    from backcoach.app import history, preferences
 
     parsed = [_parse_item(spec) for spec in items]
     for exercise_id, *_ in parsed:
@@ -185,18 +186,18 @@ def log(date_: Any, pain_before: int | None, pain_after: int | None, items: tupl
         except content.UnknownId as exc:
             raise click.BadParameter(str(exc), param_hint="--item") from None
     if pain_before is None:
-        pain_before = click.prompt("Pain before, 0-10", type=click.IntRange(0, 10))
+        pain_before = ask("Pain before, 0-10", type=click.IntRange(0, 10))
     if not parsed:
         parsed = _prompt_items()
     if pain_after is None:
-        pain_after = click.prompt("Pain after, 0-10", type=click.IntRange(0, 10))
+        pain_after = ask("Pain after, 0-10", type=click.IntRange(0, 10))
     with runtime_for_cli() as (runtime, user):
-        date = date_.date() if date_ else runtime.today()
+        date = date_.date() if date_ else preferences.today(runtime, user)
         stored = history.log_session(
             runtime, user, date=date, pain_before=pain_before, pain_after=pain_after, done=parsed
         )
     entries = stored.record.items
-    click.echo(f"Logged session {stored.id} on {date.isoformat()} with {len(entries)} exercises.")
+    say(f"Logged session {stored.id} on {date.isoformat()} with {len(entries)} exercises.")
 
 
 @command()
@@ -208,9 +209,9 @@ def checkin(pain: int) -> None:
     with runtime_for_cli() as (runtime, user):
         stored = history.checkin(runtime, user, pain)
     record = stored.record
-    click.echo(f"Recorded next-morning pain {pain} for the session on {record.date.isoformat()}.")
+    say(f"Recorded next-morning pain {pain} for the session on {record.date.isoformat()}.")
     if record.pain_next_morning is not None and record.pain_next_morning - record.pain_before >= 2:
-        click.echo(
+        say(
             "That is 2 or more above your pain before the session, so the exercises that session included will be "
             "eased back next time. If the pain is severe or keeps getting worse, see a doctor."
         )
@@ -237,7 +238,7 @@ def progress(chart: str | None, as_json: bool) -> None:
 
         print_rich(progress_view(summary))
     if chart:
-        click.echo(f"Chart written to {chart}.", err=True)
+        say(f"Chart written to {chart}.", err=True)
 
 
 @command()
@@ -268,10 +269,10 @@ def dose(exercise_id: str, day: Any, as_json: bool) -> None:
     dose_words = describe(decision.prescription, today=True)
     words = {"start": "start", "progress": "step up", "hold": "keep", "regress": "step down", "rest": "rest"}
     if decision.decision == "rest":
-        click.echo(f"{exercise.name}: rest for now.")
+        say(f"{exercise.name}: rest for now.")
     else:
-        click.echo(f"{decision.name}: {words[decision.decision]}. {dose_words}.")
-    click.echo(decision.reason)
+        say(f"{decision.name}: {words[decision.decision]}. {dose_words}.")
+    say(decision.reason)
 
 
 @group()
@@ -286,6 +287,6 @@ def db_upgrade() -> None:
 
     before, after = upgrade_database()
     if before == after:
-        click.echo(f"The database is up to date (revision {after}).")
+        say(f"The database is up to date (revision {after}).")
     else:
-        click.echo(f"Upgraded the database from {before or 'empty'} to revision {after}.")
+        say(f"Upgraded the database from {before or 'empty'} to revision {after}.")

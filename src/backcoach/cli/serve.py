@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from backcoach.cli.base import command
+from backcoach.cli.wrap import say
 
 
 @command()
@@ -33,5 +34,5 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> None:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     # Migrate once here, so that several workers starting together find the database ready.
     create_runtime().dispose()
-    click.echo(f"backcoach is serving on http://{host}:{port}/ (Ctrl-C to stop)")
+    say(f"backcoach is serving on http://{host}:{port}/ (Ctrl-C to stop)")
     server.serve(host, port, workers, access_log)

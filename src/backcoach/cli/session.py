@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from backcoach.cli.base import command, echo_json, plan_options, plan_request, read_json, runtime_for_cli
+from backcoach.cli.wrap import say
 
 if TYPE_CHECKING:
     from backcoach.domain.catalogue import Exercise, Prescription
@@ -38,8 +39,8 @@ def timeline(plan_file: str, as_json: bool) -> None:
     from backcoach.cli.player import preview
 
     for line in preview(steps):
-        click.echo(line)
-    click.echo(f"{len(steps)} steps, {sum(s.duration_s for s in steps)} s in all.")
+        say(line, hang=" " * 8)
+    say(f"{len(steps)} steps, {sum(s.duration_s for s in steps)} s in all.")
 
 
 @command()

@@ -14,13 +14,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request, Response
 
 from backcoach import content
-from backcoach.app import accounts, history, outcomes, plans, safety
+from backcoach.app import accounts, history, outcomes, plans, preferences, safety
 from backcoach.app.runtime import Runtime
 from backcoach.app.transfer import export_account, import_account
 from backcoach.domain.catalogue import Exercise
 from backcoach.domain.errors import NotFound
 from backcoach.domain.history import SessionRecord
 from backcoach.domain.outcome import parse_outcome
+from backcoach.domain.preferences import Preferences
 from backcoach.domain.programs import Program
 from backcoach.domain.screening import parse_answers
 from backcoach.domain.vocab import PlanLevel, parse_equipment
@@ -122,6 +123,24 @@ def import_(caller: ApiCaller, runtime: RuntimeDep, body: ImportDocument) -> Imp
     """All or nothing: a 422 names the path of the first wrong value, and nothing is stored."""
     counts = import_account(runtime, caller.user_id, body.model_dump(exclude_unset=True))
     return ImportCounts.model_validate(counts)
+
+
+# Preferences: the plan options and the reminder schedule (docs/reminders.md)
+
+
+@router.get("/preferences", response_model=Preferences, tags=["preferences"], responses=AUTH)
+def get_preferences(caller: ApiCaller, runtime: RuntimeDep) -> Preferences:
+    """The saved preferences, or the defaults before any were chosen. `time_zone` null is the server's zone."""
+    return preferences.current(runtime, caller.user_id)
+
+
+@router.put("/preferences", response_model=Preferences, tags=["preferences"], responses=AUTH)
+def put_preferences(caller: ApiCaller, runtime: RuntimeDep, body: Preferences) -> Preferences:
+    """Replace the preferences whole: a field left out takes its default. Without `times`, the first
+    `sessions_per_day` of 08:00, 14:00 and 20:00; without `sessions_per_day`, one session per time given. A 422
+    names the field and what it allows, and nothing is stored."""
+    preferences.save(runtime, caller.user_id, body)
+    return body
 
 
 # Content (no sign-in needed)
@@ -289,6 +308,7 @@ def list_outcomes(caller: ApiCaller, runtime: RuntimeDep) -> OutcomesOut:
 
 @router.post("/outcomes", status_code=201, response_model=OutcomeOut, tags=["outcomes"], responses=AUTH)
 def create_outcome(caller: ApiCaller, runtime: RuntimeDep, body: OutcomeIn) -> OutcomeOut:
-    raw = {"date": body.date or runtime.today(), "activities": [a.model_dump() for a in body.activities]}
+    day = body.date or preferences.today(runtime, caller.user_id)
+    raw = {"date": day, "activities": [a.model_dump() for a in body.activities]}
     recorded = outcomes.record_outcome(runtime, caller.user_id, parse_outcome(raw))
     return OutcomeOut.model_validate(recorded.stored.to_dict())

@@ -15,6 +15,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from backcoach import content
+from backcoach.app import preferences
 from backcoach.app.runtime import Runtime
 from backcoach.domain.errors import NotFound
 from backcoach.domain.learn import Topic, topic_of_the_day
@@ -66,10 +67,13 @@ def api_learn_topic(topic_id: str) -> Topic:
 
 @pass_context
 def learn_card_topic(context: Context) -> Topic:
-    """Today's topic for the Today card, by the runtime's clock, so that tests and every server agree on the day."""
+    """Today's topic for the Today card, by the runtime's clock, so that tests and every server agree on the day;
+    the signed-in person's own day, so that it changes when their cached Today page does."""
     request: Request = context["request"]
     runtime: Runtime = request.app.state.runtime
-    return topic_of_the_day(topics(), runtime.today())
+    caller = context.get("caller")
+    day = preferences.today(runtime, caller.user_id) if caller is not None else runtime.today()
+    return topic_of_the_day(topics(), day)
 
 
 def install(templates: Jinja2Templates) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from backcoach.app import outcomes
+from backcoach.app import outcomes, preferences
 from backcoach.app.runtime import Runtime
 from backcoach.domain.outcome import (
     ACTIVITIES,
@@ -77,7 +77,8 @@ async def outcome(request: Request, runtime: RuntimeDep, caller: PageCaller) -> 
             return _page(request, runtime, me, 422, entered, message)
         activities.append({"activity": row["activity"], "score": int(row["score"])})
     try:
-        outcomes.record_outcome(runtime, me.user_id, parse_outcome({"date": runtime.today(), "activities": activities}))
+        day = preferences.today(runtime, me.user_id)
+        outcomes.record_outcome(runtime, me.user_id, parse_outcome({"date": day, "activities": activities}))
     except OutcomeError as exc:
         where = f"Activity {int(exc.loc[1]) + 1}" if len(exc.loc) > 1 and isinstance(exc.loc[1], int) else "Activities"
         return _page(request, runtime, me, 422, entered, f"{where}: {exc.message}.")

@@ -14,7 +14,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from backcoach import content
-from backcoach.app import plans, safety
+from backcoach.app import plans, preferences, safety
 from backcoach.app.runtime import Runtime
 from backcoach.domain.catalogue import Exercise, Prescription
 from backcoach.domain.describe import describe
@@ -60,6 +60,9 @@ def player(
         return render(request, "error.html", me, 422, title="No session fits these options", message=str(exc))
     screen = {
         "title": title,
+        # The day the session is recorded under: the person's own (their time zone, by the server's clock), which
+        # the device's date is not when it is set to another zone.
+        "today": preferences.today(runtime, me.user_id).isoformat(),
         "speed": max(0.1, min(speed, 1000.0)),
         "items": [
             {
