@@ -139,6 +139,18 @@ def _props(props: Iterable[Prop], v: View) -> list[str]:
     return out
 
 
+# The body's limbs and trunk are round-ended unfilled strokes, set once on the group that holds them (the circles
+# bring their own fill).
+LINES = 'fill="none" stroke-linecap="round" stroke-linejoin="round"'
+# An animated figure also carries its hold frame, shown instead of the animation when the person asks for less
+# motion. SMIL animations cannot be paused from CSS, so the style swaps the two groups; without the style (an SVG
+# opened on its own is under the app's CSP, which blocks inline styles) the still keeps its display="none" and the
+# figure moves as before.
+REDUCED_MOTION_STYLE = (
+    "<style>@media (prefers-reduced-motion: reduce){.moving{display:none}.still{display:inline}}</style>"
+)
+
+
 def svg(
     exercise: Exercise,
     spec: FigureSpec,
@@ -146,38 +158,12 @@ def svg(
     frame: Frame | None = None,
     per_move: int = 3,
 ) -> str:
-    """The exercise's figure as an SVG document: looping through its cycle, or still at one key frame."""
+    """The exercise's figure as an SVG document: looping through its cycle (with its hold frame for reduced
+    motion), or still at one key frame."""
     view = View(spec.view_height)
     fig = figure_of(exercise, spec)
-    if frame is None:
-        times = fig.sample_times(per_move)
-        shapes = [_shapes(fig.pose_at(t), view) for t in times]
-    else:
-        shapes = [_shapes(fig.pose_at(fig.key_times()[frame]), view)]
-        times = [0.0]
-    duration = fig.duration
-    key_times = ";".join(f"{t / duration:.4f}".rstrip("0").rstrip(".") or "0" for t in times)
+    kettlebell = any(p.kind == "kettlebell" for p in spec.props)
     animated = frame is None
-
-    def attr(name: str, values: Sequence[object]) -> tuple[str, str]:
-        """The attribute with its first value, and the animation element for it (empty for a still)."""
-        if not animated or len(set(values)) == 1:
-            return f'{name}="{values[0]}"', ""
-        return f'{name}="{values[0]}"', _animate(name, values, key_times, duration)
-
-    def polyline(points: Sequence[str], color: str, width: float, opacity: float = 1.0) -> str:
-        first, anim = attr("points", points)
-        fade = f' stroke-opacity="{opacity}"' if opacity < 1 else ""
-        return (
-            f'<polyline {first} fill="none" stroke="{color}" stroke-width="{width}" stroke-linecap="round" '
-            f'stroke-linejoin="round"{fade}>{anim}</polyline>'
-        )
-
-    trunk_d, trunk_anim = attr("d", [s.trunk for s in shapes])
-    hx, hx_anim = attr("cx", [s.head_cx for s in shapes])
-    hy, hy_anim = attr("cy", [s.head_cy for s in shapes])
-    ex, ex_anim = attr("cx", [s.eye_cx for s in shapes])
-    ey, ey_anim = attr("cy", [s.eye_cy for s in shapes])
     title = html.escape(f"{exercise.name}: animated figure" if animated else f"{exercise.name}: {frame} position")
     side = {"left": "left side", "right": "right side", "both": "both sides in turn"}[spec.side]
     desc = html.escape(f"{spec.desc} Shown from the side, working the {side}.")
@@ -187,21 +173,63 @@ def svg(
         f'<title id="t">{title}</title>',
         f'<desc id="d">{desc}</desc>',
         *_props(spec.props, view),
+    ]
+    if frame is None:
+        times = fig.sample_times(per_move)
+        moving = [_shapes(fig.pose_at(t), view) for t in times]
+        key_times = ";".join(f"{t / fig.duration:.4f}".rstrip("0").rstrip(".") or "0" for t in times)
+        hold = _shapes(fig.pose_at(fig.key_times()["hold"]), view)
+        parts = [
+            *parts[:3],
+            REDUCED_MOTION_STYLE,
+            *parts[3:],
+            f'<g class="moving" {LINES}>',
+            *_body(moving, kettlebell, key_times, fig.duration),
+            "</g>",
+            f'<g class="still" display="none" {LINES}>',
+            *_body([hold], kettlebell, "", fig.duration),
+            "</g>",
+        ]
+    else:
+        still = _shapes(fig.pose_at(fig.key_times()[frame]), view)
+        parts += [f"<g {LINES}>", *_body([still], kettlebell, "", fig.duration), "</g>"]
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def _body(shapes: Sequence[_Shapes], kettlebell: bool, key_times: str, duration: float) -> list[str]:
+    """The body's shapes, moving through `shapes` (one shape: still)."""
+
+    def attr(name: str, values: Sequence[object]) -> tuple[str, str]:
+        """The attribute with its first value, and the animation element for it (empty when it never changes)."""
+        if len(set(values)) == 1:
+            return f'{name}="{values[0]}"', ""
+        return f'{name}="{values[0]}"', _animate(name, values, key_times, duration)
+
+    def polyline(points: Sequence[str], color: str, width: float, opacity: float = 1.0) -> str:
+        first, anim = attr("points", points)
+        fade = f' stroke-opacity="{opacity}"' if opacity < 1 else ""
+        return f'<polyline {first} stroke="{color}" stroke-width="{width}"{fade}>{anim}</polyline>'
+
+    trunk_d, trunk_anim = attr("d", [s.trunk for s in shapes])
+    hx, hx_anim = attr("cx", [s.head_cx for s in shapes])
+    hy, hy_anim = attr("cy", [s.head_cy for s in shapes])
+    ex, ex_anim = attr("cx", [s.eye_cx for s in shapes])
+    ey, ey_anim = attr("cy", [s.eye_cy for s in shapes])
+    parts = [
         polyline([s.far_leg for s in shapes], FAR, 7, 0.85),
         polyline([s.far_arm for s in shapes], FAR, 6, 0.85),
-        f'<path {trunk_d} fill="none" stroke="{TRUNK}" stroke-width="12" stroke-linecap="round" '
-        f'stroke-linejoin="round">{trunk_anim}</path>',
+        f'<path {trunk_d} stroke="{TRUNK}" stroke-width="12">{trunk_anim}</path>',
         f'<circle {hx} {hy} r="{HEAD_RADIUS:g}" fill="{TRUNK}">{hx_anim}{hy_anim}</circle>',
         f'<circle {ex} {ey} r="1.8" fill="#ffffff">{ex_anim}{ey_anim}</circle>',
         polyline([s.near_leg for s in shapes], NEAR, 8),
         polyline([s.near_arm for s in shapes], NEAR, 7),
     ]
-    if any(p.kind == "kettlebell" for p in spec.props):
+    if kettlebell:
         bx, bx_anim = attr("cx", [s.bell_cx for s in shapes])
         by, by_anim = attr("cy", [s.bell_cy for s in shapes])
         parts.append(f'<circle {bx} {by} r="8" fill="{PROP}">{bx_anim}{by_anim}</circle>')
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"
+    return parts
 
 
 def gallery(entries: Mapping[str, str], names: Mapping[str, str]) -> str:

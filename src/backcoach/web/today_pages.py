@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from backcoach.app import accounts, outcomes, plans, preferences
+from backcoach.app import accounts, history, outcomes, plans, preferences
 from backcoach.domain.errors import NotFound
 from backcoach.web import cached
 from backcoach.web.deps import PageCaller, RuntimeDep
@@ -24,7 +24,20 @@ async def today(request: Request, runtime: RuntimeDep, caller: PageCaller) -> HT
     def build() -> cached.Built:
         snapshot = plans.plan_snapshot(runtime, me.user_id)
         outcome_due = outcomes.outcome_due(runtime, me.user_id)
-        page = render(request, "today.html", me, plan=snapshot.plan, outcome_due=outcome_due)
+        # Read after the snapshot read the revision: a session saved in between makes the stored page newer than
+        # its revision, never older.
+        prefs = preferences.current(runtime, me.user_id)
+        day = runtime.today(preferences.zone_of(runtime, prefs))
+        done = history.sessions_on(runtime, me.user_id, day)
+        page = render(
+            request,
+            "today.html",
+            me,
+            plan=snapshot.plan,
+            outcome_due=outcome_due,
+            done=done,
+            per_day=prefs.sessions_per_day,
+        )
         return bytes(page.body), snapshot.revision, snapshot.valid_until
 
     # The page carries the sign-in's CSRF token, so each sign-in has its own copy.
@@ -52,5 +65,6 @@ def calendar(token: str, runtime: RuntimeDep) -> Response:
     if user_id is None:
         raise NotFound("no such calendar")
     prefs = preferences.current(runtime, user_id)
-    body = plan_calendar(runtime.today(), prefs.minutes, prefs.sessions_per_day)
+    zone = preferences.zone_of(runtime, prefs)
+    body = plan_calendar(prefs, runtime.today(zone), runtime.now(), zone)
     return Response(body, media_type="text/calendar", headers={"Cache-Control": "no-store"})

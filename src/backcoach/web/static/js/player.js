@@ -4,6 +4,9 @@
 import { Runner, SessionRecord, answerPain } from "./runner.js";
 
 const $ = (id) => document.getElementById(id);
+// Text is written only when it changes: rewriting the same words into a live region (#say, #sync) makes a screen
+// reader announce them again, and the screen is redrawn four times a second.
+const setText = (id, text) => { const el = $(id); if (el.textContent !== text) el.textContent = text; };
 const data = JSON.parse($("session-data").textContent);
 const tables = JSON.parse($("runner-tables").textContent);
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
@@ -38,7 +41,7 @@ async function send(op) {
 }
 
 function showSync() {
-  $("sync").textContent = outbox.length ? `${outbox.length} change(s) waiting to be saved: they will be sent when you are back online.` : "All saved.";
+  setText("sync", outbox.length ? `${outbox.length} change(s) waiting to be saved: they will be sent when you are back online.` : "All saved.");
 }
 
 async function flush() {
@@ -136,25 +139,25 @@ function render() {
       $("ex-steps").replaceChildren(...info.steps.map((s) => Object.assign(document.createElement("li"), { textContent: s })));
       $("ex-cue").textContent = `Cue: ${info.cues[0]}`;
     }
-    $("ex-place").textContent = `Exercise ${step.item + 1} of ${data.items.length} · ${info.dose}`;
+    setText("ex-place", `Exercise ${step.item + 1} of ${data.items.length} · ${info.dose}`);
   }
-  $("step-label").textContent = LABELS[step.kind];
+  setText("step-label", LABELS[step.kind]);
   $("count-card").classList.toggle("hold", step.kind === "hold");
-  $("countdown").textContent = String(Math.ceil(remaining - 1e-9));
-  $("say").textContent = step.say;
+  setText("countdown", String(Math.ceil(remaining - 1e-9)));
+  setText("say", step.say);
   const parts = [];
   if (info && step.set && info.sets > 1) parts.push(`Set ${step.set} of ${info.sets}`);
   if (info && step.rep) parts.push(`Rep ${step.rep} of ${info.reps}`);
   if (step.side) parts.push(`Side: ${step.side}`);
-  $("counters").textContent = parts.join(" · ");
-  $("elapsed").textContent = clock(elapsed);
-  $("total").textContent = clock(runner.totalS);
+  setText("counters", parts.join(" · "));
+  setText("elapsed", clock(elapsed));
+  setText("total", clock(runner.totalS));
   $("session-progress").value = Math.round((100 * elapsed) / Math.max(1, runner.totalS));
-  $("session-progress").textContent = `${$("session-progress").value}%`;
+  setText("session-progress", `${$("session-progress").value}%`);
   const following = tables.steps[runner.index + 1];
-  $("next").textContent = following ? `Next: ${following.say}` : "Next: the end of the session";
+  setText("next", following ? `Next: ${following.say}` : "Next: the end of the session");
   $("paused-badge").hidden = runner.pausedAt === null;
-  $("btn-pause").textContent = runner.pausedAt === null ? "Pause (space)" : "Resume (space)";
+  setText("pause-label", runner.pausedAt === null ? "Pause" : "Resume");
   if (step.kind === "hold") {
     const left = Math.ceil(remaining - 1e-9);
     if (left >= 1 && left <= 3 && left !== counted) { counted = left; say(String(left)); }
@@ -170,8 +173,16 @@ function loop() {
   setTimeout(loop, Math.max(4, wait));
 }
 
-// Each key is one runner call at the moment it is pressed; the screen follows the events.
-const act = (command) => () => { if (record !== null) { command(now()); render(); } };
+// Each key is one runner call at the moment it is pressed; the screen follows the events. A command chosen from
+// the "More" menu closes it, so the menu does not cover the session.
+const act = (command) => () => { if (record !== null) { command(now()); render(); } closeMenu(); };
+
+// The "More" menu: a button that shows and hides the secondary controls (aria-expanded says which); Escape or a
+// tap elsewhere closes it.
+function showMenu(open) { $("more-menu").hidden = !open; $("btn-more").setAttribute("aria-expanded", String(open)); }
+function closeMenu() { showMenu(false); }
+$("btn-more").addEventListener("click", () => showMenu($("more-menu").hidden));
+document.addEventListener("click", (event) => { if (!event.target.closest(".more")) closeMenu(); });
 const togglePause = act((t) => runner.togglePause(t));
 const nextStep = act((t) => runner.skipStep(t));
 const skipExercise = act((t) => runner.skipExercise(t));
@@ -184,7 +195,8 @@ async function keepAwake() { try { wakeLock = await navigator.wakeLock?.request(
 function releaseWakeLock() { try { wakeLock?.release(); } catch (_) { /* already released */ } }
 document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible" && !runner.finished && local) keepAwake(); });
 
-const localDate = () => { const d = new Date(); return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`; };
+// The person's own day, from the server (their chosen time zone, which the device may not be set to); the device's only if the page has none.
+const localDate = () => { if (data.today) return data.today; const d = new Date(); return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`; };
 
 $("precheck-form").addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -253,16 +265,17 @@ $("btn-mute").addEventListener("click", () => {
   muted = !muted;
   localStorage.setItem("backcoach-muted", muted ? "1" : "0");
   $("btn-mute").setAttribute("aria-pressed", String(muted));
-  $("btn-mute").textContent = muted ? "Unmute voice" : "Mute voice";
   if (muted && "speechSynthesis" in window) speechSynthesis.cancel();
+  closeMenu();
 });
+// A toggle keeps its name ("Mute voice") and says whether it is on with aria-pressed, which the style shows too.
 $("btn-mute").setAttribute("aria-pressed", String(muted));
-$("btn-mute").textContent = muted ? "Unmute voice" : "Mute voice";
 
 document.addEventListener("keydown", (event) => {
   if ($("live").hidden || $("pain-dialog").open || event.ctrlKey || event.metaKey || event.altKey) return;
   const key = event.key;
   if (key === " " && event.target.tagName !== "BUTTON") { event.preventDefault(); togglePause(); }
+  else if (key === "Escape" && !$("more-menu").hidden) { closeMenu(); $("btn-more").focus(); }
   else if (key === "n") nextStep();
   else if (key === "s") skipExercise();
   else if (key === "b") back();
