@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from backcoach import content
 from backcoach.app import plans, preferences, safety
-from backcoach.app.runtime import Runtime
+from backcoach.app.runtime import Runtime, local_zone_name
 from backcoach.domain.catalogue import Exercise, Prescription
 from backcoach.domain.describe import describe
 from backcoach.domain.planner import PlanInfeasible
@@ -63,6 +63,11 @@ def player(
         # The day the session is recorded under: the person's own (their time zone, by the server's clock), which
         # the device's date is not when it is set to another zone.
         "today": preferences.today(runtime, me.user_id).isoformat(),
+        # The person's zone, so that a page kept offline from an earlier day still dates the session by the day it
+        # is done (player.js works the date out in this zone when the session starts).
+        "time_zone": preferences.current(runtime, me.user_id).time_zone or local_zone_name(),
+        # Whose changes this page may send: the outbox is shared by every tab and account on the device.
+        "person": me.user_id,
         "speed": max(0.1, min(speed, 1000.0)),
         "items": [
             {

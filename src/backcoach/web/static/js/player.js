@@ -20,19 +20,25 @@ const origin = performance.now();
 const now = () => ((performance.now() - origin) / 1000) * speed;
 
 // Saving, with an outbox that survives going offline (and a reload).
+// The outbox lives in localStorage, which every tab of this site shares, and outlives a sign-out. So it is read and
+// written only inside one Web Lock (two tabs flushing the same copy would store a session twice, and a tab writing
+// back its stale copy would drop the other's changes), and each change carries the account it belongs to: one
+// person's unsent session is never sent with the next person's sign-in (docs/pwa.md).
 const OUTBOX = "backcoach-outbox";
 const IDS = "backcoach-session-ids";
-const outbox = JSON.parse(localStorage.getItem(OUTBOX) || "[]");
-const ids = JSON.parse(localStorage.getItem(IDS) || "{}");
-const persist = () => { localStorage.setItem(OUTBOX, JSON.stringify(outbox)); localStorage.setItem(IDS, JSON.stringify(ids)); };
+const load = (key, empty) => JSON.parse(localStorage.getItem(key) || empty);
+const exclusive = (work) => (navigator.locks ? navigator.locks.request(OUTBOX, work) : work());
+// Changes from before they carried an account belong to whoever is signed in, as they always did.
+const mine = (op) => op.person === undefined || op.person === data.person;
 let flushing = false;
 
-async function send(op) {
+async function send(op, ids) {
   const headers = { "Content-Type": "application/json", "X-CSRF-Token": csrf };
   if (op.kind === "create") {
     const response = await fetch("/api/v1/sessions", { method: "POST", headers, body: JSON.stringify(op.body), credentials: "same-origin" });
     if (!response.ok) throw response;
     ids[op.local] = (await response.json()).id;
+    localStorage.setItem(IDS, JSON.stringify(ids));
   } else {
     if (!(op.local in ids)) throw new Error("session not created yet");
     const response = await fetch(`/api/v1/sessions/${ids[op.local]}`, { method: "PATCH", headers, body: JSON.stringify(op.body), credentials: "same-origin" });
@@ -41,29 +47,49 @@ async function send(op) {
 }
 
 function showSync() {
-  setText("sync", outbox.length ? `${outbox.length} change(s) waiting to be saved: they will be sent when you are back online.` : "All saved.");
+  const waiting = load(OUTBOX, "[]");
+  const own = waiting.filter(mine).length;
+  const others = waiting.length - own;
+  let text = own ? `${own} change(s) waiting to be saved: they will be sent when you are back online.` : "All saved.";
+  if (others) text += ` ${others} change(s) from another account on this device wait for that account to sign in.`;
+  setText("sync", text);
 }
 
+// Sends this account's changes in order; the first that fails for want of a network stops the rest.
 async function flush() {
   if (flushing) return;
   flushing = true;
   try {
-    while (outbox.length) {
-      try { await send(outbox[0]); } catch (error) {
-        // A rejected change (4xx other than auth or rate limits) would never succeed: drop it rather than block the rest.
-        if (error instanceof Response && error.status >= 400 && error.status < 500 && ![401, 403, 408, 429].includes(error.status)) {
-          outbox.shift(); persist(); continue;
+    await exclusive(async () => {
+      for (;;) {
+        const outbox = load(OUTBOX, "[]");
+        const ids = load(IDS, "{}");
+        const index = outbox.findIndex(mine);
+        if (index < 0) break;
+        try { await send(outbox[index], ids); } catch (error) {
+          // A rejected change (4xx other than auth or rate limits) would never succeed: drop it rather than block the rest.
+          if (!(error instanceof Response && error.status >= 400 && error.status < 500 && ![401, 403, 408, 429].includes(error.status))) break;
         }
-        break;
+        // Sent or dropped: removed from the stored outbox as it is now, which other tabs may have added to meanwhile.
+        const now = load(OUTBOX, "[]");
+        const at = now.findIndex((op) => op.id === outbox[index].id);
+        if (at >= 0) now.splice(at, 1);
+        localStorage.setItem(OUTBOX, JSON.stringify(now));
       }
-      outbox.shift();
-      persist();
-    }
+    });
   } finally { flushing = false; showSync(); }
 }
 
-function enqueue(op) { outbox.push(op); persist(); showSync(); flush(); }
+async function enqueue(op) {
+  const stored = { ...op, person: data.person, id: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}` };
+  await exclusive(async () => {
+    localStorage.setItem(OUTBOX, JSON.stringify([...load(OUTBOX, "[]"), stored]));
+  });
+  showSync();
+  flush();
+}
 window.addEventListener("online", flush);
+window.addEventListener("storage", (event) => { if (event.key === OUTBOX) showSync(); });
 setInterval(flush, 3000);
 
 // Sound: speech (on by default, easy to mute) and a soft beep on each step.
@@ -196,7 +222,14 @@ function releaseWakeLock() { try { wakeLock?.release(); } catch (_) { /* already
 document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible" && !runner.finished && local) keepAwake(); });
 
 // The person's own day, from the server (their chosen time zone, which the device may not be set to); the device's only if the page has none.
-const localDate = () => { if (data.today) return data.today; const d = new Date(); return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`; };
+// The person's own day in their time zone, not the device's, worked out when the session starts: a Player kept
+// offline from an earlier day must not date today's session by the day the page was made (docs/reminders.md). The
+// server's date is the fallback for a zone this browser does not know.
+const DAY = (zone) => new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" });
+const localDate = () => {
+  try { if (data.time_zone) return DAY(data.time_zone).format(new Date()); } catch { /* an unknown zone */ }
+  return data.today;
+};
 
 $("precheck-form").addEventListener("submit", async (event) => {
   event.preventDefault();
