@@ -17,6 +17,7 @@ test: $(DEV_STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	scripts/ensure-tools
+	scripts/ensure-js >/dev/null
 	HYPOTHESIS_PROFILE=ci BACKCOACH_TEST_POSTGRES_URL="$$(scripts/ensure-postgres)" $(BIN)/pytest
 
 # The fast loop while you work (under a minute): the same checks, and every test not marked slow (no browser,
@@ -26,6 +27,7 @@ check: $(DEV_STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	scripts/ensure-js >/dev/null
 	BACKCOACH_TEST_POSTGRES_URL="$$(scripts/ensure-postgres)" $(BIN)/pytest -m "not slow" -n 2 -q
 
 # Benchmarks (not tests): about 15 minutes on a quiet machine; writes bench/results/*.json and BENCHMARKS.md.
@@ -35,6 +37,7 @@ bench: $(DEV_STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	command -v hyperfine >/dev/null || (apt-get update -qq && apt-get install -y -qq hyperfine)
 	$(BIN)/python -m bench.planner > /dev/null
+	$(BIN)/python -m bench.progress > /dev/null
 	$(BIN)/python -m bench.startup > /dev/null
 	$(BIN)/python -m bench.weight > /dev/null
 	$(BIN)/python -m bench.timing > /dev/null

@@ -650,6 +650,17 @@ def earlier_targets(
                 weight["total_kb"] < 150,
             )
         )
+    if progress := load("progress"):
+        hit, built = (progress[k]["page and its charts"]["median_ms"] for k in ("cached", "not cached"))
+        rows.append(
+            (
+                f"the Progress page and its four charts at {progress['sessions']} sessions, cached (median; not "
+                f"cached: {ms(built)})",
+                "under 50 ms",
+                ms(hit),
+                hit < 50,
+            )
+        )
     if simulate:
         over = simulate["items_over_their_time_cap"]
         rows.append(("simulation (`make simulate`): items over their time cap", "none", str(over), over == 0))

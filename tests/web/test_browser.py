@@ -122,7 +122,7 @@ def test_a_new_user_goes_round_the_whole_loop(browser: Any, server: str) -> None
     page.get_by_label("Pain now").fill("2")
     page.get_by_role("button", name="Save").click()
     page.wait_for_url(f"{server}/progress")
-    assert "1" in page.locator(".cards article h2").first.inner_text()
+    assert "1" in page.locator(".progress-stats strong").first.inner_text()
     page.wait_for_function(
         "() => [...document.querySelectorAll('img.chart')].every(i => i.complete && i.naturalWidth > 0)"
     )

@@ -9,9 +9,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
-from backcoach.app import history, outcomes
+from backcoach.app import history, outcomes, preferences
+from backcoach.app.runtime import Runtime
 from backcoach.domain.errors import InvalidInput, NotFound
 from backcoach.domain.history import DIFFICULTIES, SessionRecord
+from backcoach.domain.progress import summarise
+from backcoach.render import charts
 from backcoach.web import cached
 from backcoach.web.deps import PageCaller, RowId, RuntimeDep
 from backcoach.web.pages import Csrf, check_csrf, redirect, render, signed_in
@@ -50,46 +53,69 @@ def checkin(
     return redirect("/progress")
 
 
+CHARTS = ("pain", "calendar", "doses", "outcome")
+"""The Progress page's charts, each at /progress/NAME.svg."""
+
+
 @router.get("/progress", response_class=HTMLResponse)
 async def progress(request: Request, runtime: RuntimeDep, caller: PageCaller) -> HTMLResponse:
     me = signed_in(caller)
 
     def build() -> cached.Built:
         revision = runtime.revision(me.user_id)
-        summary = history.progress(runtime, me.user_id)
-        exercises = sorted({i.exercise for r in history.records(runtime, me.user_id) for i in r.items})
-        outcome = outcomes.outcome_summary(runtime, me.user_id)
+        today = preferences.today(runtime, me.user_id)
+        records = history.records(runtime, me.user_id)
+        calendar = charts.calendar_data(records, today)
+        doses = charts.dose_data(records, runtime.names, runtime.ladders)
+        sizes = {
+            "pain": charts.px(charts.PAIN_SIZE),
+            "calendar": charts.px(charts.calendar_size(calendar)),
+            "doses": charts.px(charts.doses_size(doses)),
+            "outcome": charts.px(charts.OUTCOME_SIZE),
+        }
         page = render(
-            request, "progress.html", me, summary=summary, exercises=exercises, names=runtime.names, outcome=outcome
+            request,
+            "progress.html",
+            me,
+            summary=summarise(records, today),
+            pain=charts.pain_data(records),
+            calendar=calendar,
+            doses=doses,
+            doses_marked=charts.doses_marked(doses),
+            marked_sessions=charts.MARKED_SESSIONS,
+            outcome=outcomes.outcome_summary(runtime, me.user_id),
+            checks=[s.record for s in outcomes.outcomes(runtime, me.user_id)],
+            sizes=sizes,
         )
-        return bytes(page.body), revision, runtime.day_ends()
+        return bytes(page.body), revision, preferences.day_ends(runtime, me.user_id)
 
     return HTMLResponse(await cached.personal(runtime, me, ("page/progress", me.csrf), build))
 
 
+def _chart(chart: str, runtime: Runtime, user_id: int) -> str:
+    if chart == "outcome":
+        return charts.outcome_svg([s.record for s in outcomes.outcomes(runtime, user_id)])
+    records = history.records(runtime, user_id)
+    if chart == "pain":
+        return charts.pain_svg(charts.pain_data(records))
+    if chart == "calendar":
+        return charts.calendar_svg(charts.calendar_data(records, preferences.today(runtime, user_id)))
+    return charts.doses_svg(charts.dose_data(records, runtime.names, runtime.ladders))
+
+
 @router.get("/progress/{chart}.svg")
-async def progress_chart(chart: str, runtime: RuntimeDep, caller: PageCaller, exercise: str | None = None) -> Response:
+async def progress_chart(chart: str, runtime: RuntimeDep, caller: PageCaller) -> Response:
     me = signed_in(caller)
-    if chart not in ("outcome", "pain", "weeks") and not (chart == "dose" and exercise):
-        raise NotFound("no such chart")
+    if chart not in CHARTS:
+        raise NotFound(f"no such chart: {chart!r}; the charts are {', '.join(CHARTS)}")
 
     def build() -> cached.Built:
-        from backcoach.render import charts
-
         revision = runtime.revision(me.user_id)
-        if chart == "outcome":
-            body = charts.outcome_svg([s.record for s in outcomes.outcomes(runtime, me.user_id)])
-        elif chart == "pain":
-            body = charts.pain_svg(history.records(runtime, me.user_id))
-        elif chart == "weeks":
-            body = charts.weeks_svg(history.progress(runtime, me.user_id))
-        else:
-            name = runtime.names.get(exercise or "", exercise or "")
-            body = charts.dose_svg(history.records(runtime, me.user_id), exercise or "", name)
-        return body.encode(), revision, runtime.day_ends()
+        body = _chart(chart, runtime, me.user_id)
+        return body.encode(), revision, preferences.day_ends(runtime, me.user_id)
 
-    # Drawing a chart takes matplotlib about 100 ms: draw each once per change to the person's data.
-    body = await cached.personal(runtime, me, ("chart", chart, exercise), build)
+    # matplotlib takes 100 ms or more to draw a chart: draw each once per change to the person's data or day.
+    body = await cached.personal(runtime, me, ("chart", chart), build)
     return Response(body, media_type="image/svg+xml", headers=CHART_HEADERS)
 
 
