@@ -4,8 +4,8 @@ The numbers come first, as plain values (`pain_data`, `calendar_data`, `dose_dat
 values in the tables beside the charts, so what a screen reader hears is what the chart draws. Drawing is separate
 (`pain_svg`, `calendar_svg`, `doses_svg`, `outcome_svg`) and imports matplotlib only when called.
 
-Every colour is a CSS variable set inside the SVG, with a `prefers-color-scheme: dark` variant, so one drawing suits
-both schemes of the page; each series also differs by marker or line style, so none depends on colour alone. The
+Every color is a CSS variable set inside the SVG, with a `prefers-color-scheme: dark` variant, so one drawing suits
+both schemes of the page; each series also differs by marker or line style, so none depends on color alone. The
 charts are drawn for a phone (about 400 px wide) and carry no title: the page's heading is the title.
 """
 
@@ -370,7 +370,7 @@ def px(size: tuple[float, float]) -> tuple[int, int]:
 # Drawing
 
 PALETTE: dict[str, tuple[str, str]] = {
-    # name: (light, dark). Light colours read on the page's #fbfbf9, dark ones on its #161a1d.
+    # name: (light, dark). Light colors read on the page's #fbfbf9, dark ones on its #161a1d.
     "text": ("#1d2226", "#eef1f3"),
     "muted": ("#5b6670", "#a9b3bb"),
     "grid": ("#d9dee2", "#3a4249"),
@@ -397,13 +397,13 @@ ACTIVITIES = tuple(n for n in PALETTE if n.startswith("activity"))
 
 
 def c(name: str) -> str:
-    """A palette colour as matplotlib draws it: a placeholder that `_svg` turns into the CSS variable."""
+    """A palette color as matplotlib draws it: a placeholder that `_svg` turns into the CSS variable."""
     return _SENTINEL_OF[name]
 
 
 def _style() -> str:
-    light = ";".join(f"--{name}:{colours[0]}" for name, colours in PALETTE.items())
-    dark = ";".join(f"--{name}:{colours[1]}" for name, colours in PALETTE.items())
+    light = ";".join(f"--{name}:{colors[0]}" for name, colors in PALETTE.items())
+    dark = ";".join(f"--{name}:{colors[1]}" for name, colors in PALETTE.items())
     return f"<style>:root{{{light}}}@media (prefers-color-scheme: dark){{:root{{{dark}}}}}</style>"
 
 
@@ -415,7 +415,7 @@ def _light(name: str) -> str:
 
 
 @contextmanager
-def _drawing(colour: Callable[[str], str] = c) -> Iterator[None]:
+def _drawing(color: Callable[[str], str] = c) -> Iterator[None]:
     """One chart at a time in a process, with the settings every chart shares: matplotlib's settings and font
     cache are global and not safe across threads, and the web app draws in its thread pool."""
     with _DRAWING:
@@ -423,20 +423,20 @@ def _drawing(colour: Callable[[str], str] = c) -> Iterator[None]:
 
         with matplotlib.rc_context(
             {
-                "svg.fonttype": "none",  # text stays text: sharp, and coloured by the page's scheme
+                "svg.fonttype": "none",  # text stays text: sharp, and colored by the page's scheme
                 "svg.hashsalt": "backcoach",  # the same data draws the same bytes
                 "font.size": 10,
                 "font.family": ["DejaVu Sans", "sans-serif"],
-                "axes.edgecolor": colour("grid"),
-                "axes.labelcolor": colour("muted"),
+                "axes.edgecolor": color("grid"),
+                "axes.labelcolor": color("muted"),
                 "axes.facecolor": "none",
                 "figure.facecolor": "none",
-                "text.color": colour("text"),
-                "xtick.color": colour("muted"),
-                "ytick.color": colour("muted"),
-                "xtick.labelcolor": colour("text"),
-                "ytick.labelcolor": colour("text"),
-                "grid.color": colour("grid"),
+                "text.color": color("text"),
+                "xtick.color": color("muted"),
+                "ytick.color": color("muted"),
+                "xtick.labelcolor": color("text"),
+                "ytick.labelcolor": color("text"),
+                "grid.color": color("grid"),
                 "legend.frameon": False,
                 "legend.fontsize": 9,
                 "legend.title_fontsize": 9,
@@ -469,7 +469,7 @@ def _spines(ax: Any) -> None:
 
 def _date_axis(ax: Any, first: dt.date, last: dt.date, most: int) -> None:
     """Dates where there is data: the axis spans the first to the last day with a little room, and ticks fall
-    only on days inside that span, labelled as a person writes a date ("21 Nov", or "Mar" for a month, with the
+    only on days inside that span, labeled as a person writes a date ("21 Nov", or "Mar" for a month, with the
     year on the first label and wherever it changes)."""
     import matplotlib.dates as mdates
     from matplotlib.ticker import FixedLocator
@@ -514,8 +514,8 @@ def _date(day: dt.date) -> float:
     return float((day - EPOCH).days)
 
 
-def _empty(ax: Any, words: str, colour: Callable[[str], str] = c) -> None:
-    ax.text(0.5, 0.5, words, ha="center", va="center", transform=ax.transAxes, color=colour("muted"))
+def _empty(ax: Any, words: str, color: Callable[[str], str] = c) -> None:
+    ax.text(0.5, 0.5, words, ha="center", va="center", transform=ax.transAxes, color=color("muted"))
     ax.set_xticks([])
 
 
@@ -547,8 +547,8 @@ def pain_svg(data: PainData) -> str:
         # Each series' markers a little to one side, so that equal pains on one day do not hide each other.
         dodge = min((high - low + 1.2) * 0.025, 0.3)
         handles = []
-        for offset, (colour, label, marker, style) in zip((-dodge, 0, dodge), series, strict=True):
-            values = [(_date(r.date) + offset, _session_pain(r, colour)) for r in data.sessions]
+        for offset, (color, label, marker, style) in zip((-dodge, 0, dodge), series, strict=True):
+            values = [(_date(r.date) + offset, _session_pain(r, color)) for r in data.sessions]
             points = [(x, y) for x, y in values if y is not None]
             if marked:
                 ax.plot(
@@ -559,14 +559,14 @@ def pain_svg(data: PainData) -> str:
                     markersize=2.5 if many else 5,
                     alpha=0.3 if many else 0.9,
                     markeredgewidth=0,
-                    color=c(colour),
+                    color=c(color),
                 )
             # A few weeks: each week's average flat across the days of its sessions, so that a week alone still
             # shows. Many: one point in the middle of them, which keeps two years of weeks a line, not a staircase.
             weekly = [
                 (x, value)
                 for w in data.weeks
-                if (value := w.pain(colour)) is not None
+                if (value := w.pain(color)) is not None
                 for x in (
                     (_date(w.first) - 0.4, _date(w.last) + 0.4) if marked else ((_date(w.first) + _date(w.last)) / 2,)
                 )
@@ -576,11 +576,11 @@ def pain_svg(data: PainData) -> str:
                 [y for _, y in weekly],
                 linestyle=style,
                 linewidth=1.6 if many else 2,
-                color=c(colour),
+                color=c(color),
             )
-            line.set_gid(f"weekly-{colour}")
+            line.set_gid(f"weekly-{color}")
             handles.append(
-                Line2D([], [], color=c(colour), marker=marker if marked else "none", linestyle=style, label=label)
+                Line2D([], [], color=c(color), marker=marker if marked else "none", linestyle=style, label=label)
             )
         _date_axis(ax, data.first, data.last, 5)
         fig.legend(
@@ -850,7 +850,7 @@ def outcome_svg(records: Sequence[OutcomeRecord]) -> str:
         # Each activity's markers a little to one side, as the pain chart's, so equal scores do not hide each other.
         dodge = min((_date(ordered[-1].date) - _date(ordered[0].date) + 1.2) * 0.02, 0.5)
         for index, (key, name) in enumerate(names.items()):
-            colour = c(ACTIVITIES[index % len(ACTIVITIES)])
+            color = c(ACTIVITIES[index % len(ACTIVITIES)])
             offset = (index - (len(names) - 1) / 2) * dodge
             # One line per unbroken run: a line across the weeks an activity was dropped would invent scores.
             runs: list[list[tuple[float, int]]] = [[]]
@@ -869,7 +869,7 @@ def outcome_svg(records: Sequence[OutcomeRecord]) -> str:
                     linestyle=styles[index % len(styles)],
                     linewidth=1.2,
                     markersize=5,
-                    color=colour,
+                    color=color,
                     label=None if number else name,
                 )
         ax.plot(
@@ -900,7 +900,7 @@ def outcome_svg(records: Sequence[OutcomeRecord]) -> str:
 
 def progress_chart(records: Sequence[SessionRecord], summary: ProgressSummary, path: Path) -> None:
     """Pain around each session over time, and sessions per week with the current streak, as one PNG (the
-    command line's `progress --chart`), in the light colours. Written atomically."""
+    command line's `progress --chart`), in the light colors. Written atomically."""
     data = pain_data(records)
     with _drawing(_light):
         from matplotlib.ticker import MaxNLocator, MultipleLocator
@@ -914,16 +914,16 @@ def progress_chart(records: Sequence[SessionRecord], summary: ProgressSummary, p
         pain_ax.set_ylabel("pain (0 to 10)")
         pain_ax.grid(alpha=0.6)
         if data.first is not None and data.last is not None:
-            for colour, label, marker in (
+            for color, label, marker in (
                 ("before", "before the session", "o-"),
                 ("after", "after the session", "^--"),
                 ("morning", "next morning", "s:"),
             ):
-                values = [(_date(r.date), _session_pain(r, colour)) for r in data.sessions]
+                values = [(_date(r.date), _session_pain(r, color)) for r in data.sessions]
                 points = [(x, y) for x, y in values if y is not None]
                 if points:
                     pain_ax.plot(
-                        [x for x, _ in points], [y for _, y in points], marker, color=_light(colour), label=label
+                        [x for x, _ in points], [y for _, y in points], marker, color=_light(color), label=label
                     )
             _date_axis(pain_ax, data.first, data.last, 8)
             pain_ax.legend(loc="upper right")

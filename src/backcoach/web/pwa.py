@@ -28,7 +28,7 @@ PACKAGE = Path(__file__).resolve().parent.parent
 STATIC = Path(__file__).parent / "static"
 WORKER_SOURCE = STATIC / "js" / "sw.js"
 
-# The colours of static/css/site.css in its light scheme: --accent for the browser's frame, --bg for the splash.
+# The colors of static/css/site.css in its light scheme: --accent for the browser's frame, --bg for the splash.
 THEME_COLOUR = "#1f7a57"
 BACKGROUND_COLOUR = "#fbfbf9"
 
