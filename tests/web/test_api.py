@@ -403,3 +403,16 @@ def test_the_import_body_is_described(client: TestClient) -> None:
     assert set(model["properties"]) == {"version", "account", "preferences", "screenings", "sessions", "outcomes"}
     assert model["required"] == ["version"]
     assert model["additionalProperties"] is False
+
+
+def test_sessions_are_stored_each_time_the_app_is_served_again(app: Any) -> None:
+    """The writer thread stops with the app and starts again with it: an app may be served more than once."""
+    from tests.web.conftest import make_person
+
+    record = {"date": "2026-01-05", "pain_before": 2, "partial": True, "items": []}
+    for round_ in range(3):
+        with TestClient(app) as client:
+            person = make_person(client, f"Round{round_}")
+            created = client.post("/api/v1/sessions", json=record, headers=person.headers)
+            assert created.status_code == 201, created.text
+            assert client.get("/api/v1/sessions", headers=person.headers).json()[0]["id"] == created.json()["id"]

@@ -273,7 +273,9 @@ class ExerciseDoses:
     def words(self) -> str:
         latest = self.runs[-1]
         changes = self.rung_changes()
-        text = f"{self.name}: now {latest.rung_name}, {latest.dose}"
+        # The rung is named only where it is not the exercise itself: "Bridge: now Bridge" says nothing.
+        now = latest.dose if latest.rung_name == self.name else f"{latest.rung_name}, {latest.dose}"
+        text = f"{self.name}: now {now}"
         if changes:
             text += f"; the rung changed {changes} time{'' if changes == 1 else 's'}"
         return text + "."

@@ -17,7 +17,7 @@ from backcoach.app.runtime import Clock, Runtime, create_runtime, utc_now
 from backcoach.domain.errors import BackcoachError
 from backcoach.settings import Settings
 from backcoach.web.errors import api_detail, headers_for, status_for
-from backcoach.web.offload import writer_for
+from backcoach.web.offload import stop_writer
 
 STATIC = Path(__file__).parent / "static"
 
@@ -66,13 +66,10 @@ class SecurityHeaders:
 def create_app(settings: Settings | None = None, clock: Clock = utc_now, runtime: Runtime | None = None) -> FastAPI:
     runtime_ = runtime or create_runtime(settings, clock=clock)
 
-    writer = writer_for(runtime_)
-
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        if writer is not None:
-            writer.shutdown(wait=True)
+        stop_writer(app)
         runtime_.dispose()
 
     app = FastAPI(
@@ -84,7 +81,6 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, runtime
         lifespan=lifespan,
     )
     app.state.runtime = runtime_
-    app.state.writer = writer
     from starlette.middleware.gzip import GZipMiddleware
 
     app.add_middleware(GZipMiddleware, minimum_size=800)

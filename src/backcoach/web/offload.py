@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
+from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
@@ -23,16 +24,30 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-def writer_for(runtime: Runtime) -> ThreadPoolExecutor | None:
-    """The writer thread an app serving `runtime` needs (started on first use), or None for PostgreSQL."""
-    if runtime.engine.dialect.name != "sqlite":
-        return None
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="backcoach-writer")
+def _writer(request: Request) -> ThreadPoolExecutor | None:
+    """This app's writer thread (started on first use, and again after a shutdown: an app may be served more than
+    once, as tests do), or None for PostgreSQL."""
+    state = request.app.state
+    writer: ThreadPoolExecutor | None = getattr(state, "writer", None)
+    if writer is None:
+        runtime: Runtime = state.runtime
+        if runtime.engine.dialect.name != "sqlite":
+            return None
+        writer = state.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="backcoach-writer")
+    return writer
+
+
+def stop_writer(app: Starlette) -> None:
+    """Let the writer finish what it was given, when the app stops serving."""
+    writer: ThreadPoolExecutor | None = getattr(app.state, "writer", None)
+    if writer is not None:
+        app.state.writer = None
+        writer.shutdown(wait=True)
 
 
 async def write(request: Request, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Run `fn` where this app's writes run, and wait for it without holding up the event loop."""
-    writer: ThreadPoolExecutor | None = request.app.state.writer
+    writer = _writer(request)
     if writer is None:
         return await run_in_threadpool(fn, *args, **kwargs)
     return await asyncio.get_running_loop().run_in_executor(writer, functools.partial(fn, *args, **kwargs))
