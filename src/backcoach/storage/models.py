@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -73,6 +74,13 @@ class User(Base):
     """The person's plan options (`backcoach.domain.preferences.Preferences` as JSON), or null until chosen."""
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     """A secret for the calendar feed's address: calendar apps cannot sign in."""
+    role: Mapped[str] = mapped_column(String(16), default="patient", server_default="patient")
+    """"patient" (everyone who exercises) or "clinician" (prescribes to and follows linked patients)."""
+    display_name: Mapped[str | None] = mapped_column(String(120))
+    """A clinician's name as patients see it."""
+    profession: Mapped[str | None] = mapped_column(String(80))
+    verified_at: Mapped[dt.datetime | None]
+    """When an operator marked the clinician as verified (`backcoach admin verify-clinician`); null until then."""
     revision: Mapped[int] = mapped_column(BigInteger, default=new_revision, server_default="0")
     """Bumped in the same transaction as every change to the person's data (`Runtime.unit`): what anything cached
     for them (today's plan, their pages) is keyed on, so every server process sees a change at once. It starts at
@@ -135,6 +143,10 @@ class SessionRow(Base):
     pain_next_morning: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="complete")
     created_at: Mapped[dt.datetime]
+    program_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("program_versions.id", ondelete="SET NULL"), index=True
+    )
+    """The version of a clinician's program this session followed; null for a self-chosen plan."""
 
     items: Mapped[list[SessionItemRow]] = relationship(
         back_populates="session",
@@ -176,3 +188,131 @@ class OutcomeRow(Base):
     activities: Mapped[list[Any]]
     """[{activity, score}] in the person's order; always read back through the domain's validation."""
     created_at: Mapped[dt.datetime]
+
+
+# Clinician mode (docs/clinician.md). A clinician reaches a patient's rows only through a care link the patient
+# accepted and has not ended; every row below belongs to the patient (deleted with them) unless it is the
+# clinician's own (invitations, templates).
+
+
+class Invitation(Base):
+    """A single-use code a clinician gives a patient. Only its hash is stored; it is valid for 14 days."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinician_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    declined_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+
+
+class CareLink(Base):
+    """A patient's consent to one clinician: from acceptance until either ends it. Ended links are kept (the patient's
+    record of who could see what, and when); only a link with no end gives access."""
+
+    __tablename__ = "care_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinician_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="SET NULL"))
+    accepted_at: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime | None]
+    ended_by: Mapped[str | None] = mapped_column(String(16))
+    """"patient" or "clinician"."""
+    shares_notes: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Whether the patient lets this clinician read the notes of their other clinicians."""
+
+
+class Program(Base):
+    """A program a clinician prescribed to a patient; what it asks is in its versions, the newest current."""
+
+    __tablename__ = "programs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    clinician_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    """Null once the clinician's account is gone: the patient keeps the program and its history."""
+    title: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime | None]
+
+
+class ProgramVersion(Base):
+    """One version of a program: every change makes a new one, and sessions keep the version they followed."""
+
+    __tablename__ = "program_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    body: Mapped[dict[str, Any]]
+    """The prescription (`backcoach.domain.prescribed`, as JSON): always read back through its validation."""
+    created_at: Mapped[dt.datetime]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    clinician_name: Mapped[str] = mapped_column(String(120))
+    """Who made this version, as the patient saw the name then."""
+
+
+class ProgramTemplate(Base):
+    """A clinician's own starting point for programs."""
+
+    __tablename__ = "program_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinician_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    body: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
+class ClinicianNote(Base):
+    """A clinician's note about a patient (a session's or the patient's in general). Other clinicians of the patient
+    read it only if the patient lets them (`CareLink.shares_notes`)."""
+
+    __tablename__ = "clinician_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    clinician_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    clinician_name: Mapped[str] = mapped_column(String(120))
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+
+
+class AccessLogRow(Base):
+    """Every time a clinician read or changed a patient's record: the patient's to read and export."""
+
+    __tablename__ = "access_log"
+    __table_args__ = (Index("ix_access_log_patient_id_at", "patient_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    clinician_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    clinician_name: Mapped[str] = mapped_column(String(120))
+    at: Mapped[dt.datetime]
+    action: Mapped[str] = mapped_column(String(16))
+    """"read" or "change"."""
+    what: Mapped[str] = mapped_column(String(200))
+
+
+class ClearanceRow(Base):
+    """A clinician's clearance after a screen that blocked sessions, with their name and the date."""
+
+    __tablename__ = "clearances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id", ondelete="CASCADE"), index=True)
+    clinician_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    clinician_name: Mapped[str] = mapped_column(String(120))
+    note: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime]
