@@ -26,7 +26,7 @@ from backcoach.domain.catalogue import Catalogue
 from backcoach.domain.ladders import Ladder
 from backcoach.settings import Settings, load_settings
 from backcoach.storage.engine import current_revision, database_url, ensure_current, make_engine, upgrade
-from backcoach.storage.repository import AccountRepository, Lookups, UserRepository
+from backcoach.storage.repository import AccountRepository, CareRepository, Lookups, UserRepository
 
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
@@ -225,6 +225,30 @@ class Runtime:
             db.flush()
             if db.info.pop(WROTE, False):
                 repo.touch()
+
+    @contextmanager
+    def care(self, clinician_id: int, patient_id: int, action: str, what: str) -> Iterator[UserRepository]:
+        """One transaction on a patient's record for a clinician, allowed only while the patient's care link to
+        them is active; anyone else's patient, or a patient who ended the link, is `NotFound` (a 404 that tells the
+        clinician nothing about whether the person exists). Each use is logged for the patient (`action` "read" or
+        "change", and `what` in words) in the same transaction: what is refused is not logged, what is done always
+        is. Writes bump the patient's revision as `unit` does."""
+        from backcoach.domain.errors import NotFound
+
+        if action not in {"read", "change"}:
+            raise ValueError(f"action must be read or change, not {action!r}")
+        with self.transactions.begin() as db:
+            care = CareRepository(db, clinician_id)
+            name = care.active_link(patient_id)
+            if name is None:
+                raise NotFound(f"patient {patient_id} does not exist")
+            repo = UserRepository(db, patient_id)
+            yield repo
+            db.flush()
+            if db.info.pop(WROTE, False):
+                repo.touch()
+            _writing(db)
+            care.log(patient_id, name, action, what, self.now())
 
     @contextmanager
     def lookups(self) -> Iterator[Lookups]:

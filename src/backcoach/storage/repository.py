@@ -16,8 +16,10 @@ from backcoach.domain.history import SessionItem, SessionRecord, StoredSession
 from backcoach.domain.outcome import OutcomeRecord, StoredOutcome
 from backcoach.domain.screening import CLEARANCES, Reason, ScreenResult, StoredScreen
 from backcoach.storage.models import (
+    AccessLogRow,
     AuthToken,
     Base,
+    CareLink,
     OutcomeRow,
     Screening,
     SessionItemRow,
@@ -151,6 +153,50 @@ class Lookups:
     def revision(self, user_id: int) -> int:
         found = self.conn.execute(_REVISION, {"user": user_id}).scalar()
         return found if found is not None else 0
+
+
+_ACTIVE_LINK = (
+    select(func.coalesce(User.display_name, User.email))
+    .select_from(CareLink)
+    .join(User, User.id == CareLink.clinician_id)
+    .where(
+        CareLink.clinician_id == bindparam("clinician"),
+        CareLink.patient_id == bindparam("patient"),
+        CareLink.ended_at.is_(None),
+        User.role == "clinician",
+    )
+    .limit(1)
+)
+_LOG_ACCESS = insert(Base.metadata.tables[AccessLogRow.__tablename__])
+
+
+class CareRepository:
+    """A clinician's way to a patient's record: only through a care link the patient accepted and has not ended
+    (the isolation invariant of clinician mode, docs/clinician.md)."""
+
+    def __init__(self, db: Session, clinician_id: int) -> None:
+        self.db = db
+        self.clinician_id = clinician_id
+
+    def active_link(self, patient_id: int) -> str | None:
+        """The clinician's name as the patient sees it, if the patient is theirs now; None otherwise (no link, an
+        ended one, or someone who is not a clinician)."""
+        return self.db.scalar(_ACTIVE_LINK, {"clinician": self.clinician_id, "patient": patient_id})
+
+    def log(self, patient_id: int, name: str, action: str, what: str, at: dt.datetime) -> None:
+        """A line of the patient's access log. Written on the connection, not as an ORM change: reading a record is
+        not a change to it, so it must not bump the patient's revision (which would drop what is cached for them)."""
+        self.db.connection().execute(
+            _LOG_ACCESS,
+            {
+                "patient_id": patient_id,
+                "clinician_id": self.clinician_id,
+                "clinician_name": name,
+                "at": at,
+                "action": action,
+                "what": what[:200],
+            },
+        )
 
 
 class AccountRepository:
