@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from backcoach.app import history
 from backcoach.app.runtime import Runtime
 from backcoach.domain.history import HistoryError
+from backcoach.storage.engine import HEAD
 
 pytestmark = pytest.mark.usefixtures("db_home")
 
@@ -321,5 +322,5 @@ def test_dose_of_an_unknown_exercise_exits_2(run) -> None:
 def test_db_upgrade_reports_the_revision(run) -> None:
     first = run("db", "upgrade")
     assert first.exit_code == 0
-    assert "revision 0006" in first.output
+    assert f"revision {HEAD}" in first.output
     assert "up to date" in run("db", "upgrade").output

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from backcoach.app.runtime import Runtime
+from backcoach.domain.clinic import Role, parse_profile, parse_role
 from backcoach.domain.errors import Conflict, InvalidInput, Throttled, Unauthenticated
+from backcoach.storage.repository import OperatorRepository, signed_in
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256
@@ -77,15 +79,30 @@ def check_password(password: object) -> str:
 class Account:
     id: int
     email: str
+    role: Role = "patient"
 
 
-def register(runtime: Runtime, email: object, password: object) -> Account:
+def register(
+    runtime: Runtime,
+    email: object,
+    password: object,
+    role: object = "patient",
+    display_name: object = None,
+    profession: object = None,
+) -> Account:
+    """A new account. A clinician's also needs the name patients will see and a profession; it starts unverified
+    until an operator runs `backcoach admin verify-clinician` (docs/clinician.md)."""
     address = check_email(email)
     secret = check_password(password)
+    kind = parse_role(role)
+    profile = parse_profile(display_name, profession) if kind == "clinician" else None
     with runtime.accounts() as repo:
         if repo.email_taken(address):
             raise EmailTaken(address)
-        return Account(repo.add_user(address, runtime.hasher.hash(secret), runtime.now()), address)
+        user_id = repo.add_user(address, runtime.hasher.hash(secret), runtime.now())
+        if profile is not None:
+            OperatorRepository(repo.db).set_profile(user_id, kind, *profile)
+        return Account(user_id, address, kind)
 
 
 def authenticate(runtime: Runtime, email: object, password: object, client: str) -> Account:
@@ -140,6 +157,9 @@ class SignedIn:
     csrf: str | None
     revision: int = 0
     """The person's revision as the token was checked: what anything cached for them is matched against."""
+    role: Role = "patient"
+    verified: bool = False
+    """Whether an operator verified this clinician (always False for a patient)."""
 
 
 def resolve_token(runtime: Runtime, token: str | None, kind: TokenKind) -> SignedIn | None:
@@ -151,14 +171,16 @@ def resolve_token(runtime: Runtime, token: str | None, kind: TokenKind) -> Signe
         return None
     digest = hash_token(token)
     with runtime.lookups() as lookups:
-        found = lookups.token(digest, kind)
+        # The role rides on the token's own row, so a clinician's requests cost no extra read.
+        found = signed_in(lookups.conn, digest, kind)
     if found is None:
         return None
     if found.expires_at <= runtime.now():
         with runtime.accounts() as repo:
             repo.delete_token(digest)
         return None
-    return SignedIn(found.user_id, found.email, found.csrf, found.revision)
+    role = parse_role(found.role)
+    return SignedIn(found.user_id, found.email, found.csrf, found.revision, role, found.verified_at is not None)
 
 
 def revoke(runtime: Runtime, token: str | None) -> None:
@@ -182,3 +204,15 @@ def calendar_token(runtime: Runtime, user_id: int) -> str:
 def user_for_calendar(runtime: Runtime, token: str) -> int | None:
     with runtime.accounts() as repo:
         return repo.user_for_calendar(token)
+
+
+def verify_clinician(runtime: Runtime, email: object) -> str:
+    """Mark a clinician's account verified (an operator's command); their display name. The first date is kept."""
+    from backcoach.domain.errors import NotFound
+
+    address = check_email(email)
+    with runtime.accounts() as repo:
+        found = OperatorRepository(repo.db).verify_clinician(address, runtime.now())
+    if found is None:
+        raise NotFound(f"no clinician account has the email {address}", ("email",))
+    return found.name

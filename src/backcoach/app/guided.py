@@ -3,7 +3,7 @@ closed with the pain after and how each exercise felt (docs/timing.md)."""
 
 from __future__ import annotations
 
-from backcoach.app import preferences
+from backcoach.app import preferences, prescribing
 from backcoach.app.history import check_items, no_such_session
 from backcoach.app.runtime import Runtime
 from backcoach.domain.history import SessionItem, SessionRecord, StoredSession
@@ -15,7 +15,9 @@ def begin_session(runtime: Runtime, user_id: int, pain_before: int) -> int:
     with runtime.unit(user_id) as repo:
         day = runtime.today(preferences.zone_in(runtime, repo))
         record = SessionRecord(date=day, pain_before=pain_before, partial=True)
-        return repo.add_session(record, runtime.now()).id
+        session_id = repo.add_session(record, runtime.now()).id
+        prescribing.mark_following(repo, session_id, day)
+        return session_id
 
 
 def save_exercise(runtime: Runtime, user_id: int, session_id: int, item: SessionItem) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from backcoach.app import preferences
+from backcoach.app import preferences, prescribing
 from backcoach.app.plans import todays_decider
 from backcoach.app.runtime import Runtime
 from backcoach.domain.catalogue import Prescription
@@ -80,7 +80,9 @@ def get_session(runtime: Runtime, user_id: int, session_id: int) -> StoredSessio
 def add_session(runtime: Runtime, user_id: int, record: SessionRecord) -> StoredSession:
     check_items(runtime, record.items)
     with runtime.unit(user_id) as repo:
-        return repo.add_session(record, runtime.now())
+        stored = repo.add_session(record, runtime.now())
+        prescribing.mark_following(repo, stored.id, record.date)
+        return stored
 
 
 def edit_session(runtime: Runtime, user_id: int, session_id: int, changes: Mapping[str, Any]) -> StoredSession:

@@ -6,20 +6,32 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from backcoach.app import preferences
+from backcoach.app.prescribing import Prescribed, active_programs, followed_on
 from backcoach.app.runtime import Runtime
 from backcoach.app.safety import check_screen, ensure_allowed, latest_screen, restored, screen_cautions
-from backcoach.domain import dosing, ladders, screening
+from backcoach.domain import dosing, ladders, prescribed, screening
 from backcoach.domain.catalogue import Exercise, Prescription
 from backcoach.domain.errors import InvalidInput
 from backcoach.domain.history import completed
-from backcoach.domain.planner import Dose, Excluded, LeftOut, Plan, PlanRequest, build_plan
+from backcoach.domain.planner import (
+    SAFETY_CAUTIONS,
+    Dose,
+    Excluded,
+    LeftOut,
+    Plan,
+    PlanItem,
+    PlanRequest,
+    build_plan,
+)
 from backcoach.domain.screening import StoredScreen
-from backcoach.domain.vocab import Equipment, PlanLevel
-from backcoach.storage.repository import AttemptRow, UserRepository
+from backcoach.domain.timeline import exercise_duration, resolution_notes, transition_duration
+from backcoach.domain.vocab import EQUIPMENT, Equipment, PlanLevel
+from backcoach.storage.repository import AttemptRow, PatientPrograms, UserRepository
 
 
 class DateBeforeHistory(InvalidInput):
@@ -154,6 +166,8 @@ class PlanSnapshot:
     plan: Plan
     revision: int
     valid_until: dt.datetime
+    program: Prescribed | None = None
+    """The clinician's program the plan follows, on a day it is due."""
 
 
 def make_plan(runtime: Runtime, user_id: int, request: PlanRequest, on: dt.date | None = None) -> Plan:
@@ -187,6 +201,11 @@ def plan_snapshot(
         latest = restored(runtime, stored) if stored else None
         check_screen(latest)
         history = read_dose_history(runtime, repo, on, zone)
+        followed = following(repo, history.on)
+    if followed is not None:
+        plan = _program_plan(runtime, request, followed, latest, history, now)
+        if plan is not None:
+            return PlanSnapshot(plan, revision, _valid_until(runtime, latest, now, zone), followed)
     plan = _plan(runtime, request, latest, history, now)
     return PlanSnapshot(plan, revision, _valid_until(runtime, latest, now, zone))
 
@@ -241,6 +260,87 @@ def _plan(
 
     excluded: list[LeftOut] = [*(latest.result.exclusions if latest else []), *resting]
     return build_plan(catalogue, request, dose_for=dose_for, cautions=cautions, excluded=excluded)
+
+
+def following(repo: UserRepository, on: dt.date) -> Prescribed | None:
+    """The clinician's program a plan on `on` follows, if one is due that day."""
+    if not PatientPrograms(repo.db, repo.user_id).has_active():
+        return None
+    return followed_on(active_programs(repo), on)
+
+
+def _program_plan(
+    runtime: Runtime,
+    request: PlanRequest,
+    followed: Prescribed,
+    latest: StoredScreen | None,
+    history: DoseHistory,
+    now: dt.datetime,
+) -> Plan | None:
+    """The program's items in the clinician's order, each at today's dose (`prescribed.follow`): after what the
+    safety screen leaves out, and without an item the dose rules rest. None when nothing is left to do, so the
+    person gets their own plan rather than an empty one."""
+    program = followed.program
+    cautions = screen_cautions(latest, now)
+    title = f"Today follows {program.title!r}, prescribed by {followed.prescribed_by} (version {followed.version})"
+    cautions.insert(0, f"{title}: {program.note}" if program.note else f"{title}.")
+    if program.sessions_per_day > 1:
+        cautions.insert(1, f"Your clinician asks for this {program.sessions_per_day} times a day.")
+    screened_out = {e.exercise: e for e in (latest.result.exclusions if latest else [])}
+    # Attempts before this version (or the program's start) say nothing about the clinician's new starting point.
+    since = max(program.start_date, followed.stored.current.created_at.date())
+    excluded: list[LeftOut] = []
+    chosen: list[tuple[Exercise, Prescription, str | None]] = []
+    for item in program.items:
+        exercise = runtime.catalogue.get(item.exercise)
+        if item.exercise in screened_out:
+            excluded.append(screened_out[item.exercise])
+            continue
+        ladder = runtime.ladders[item.exercise]
+        tries = [a for a in history.attempts.get(item.exercise, []) if a.date >= since]
+        decision = dosing.next_dose(exercise, ladder, tries, on=history.on, pains=history.pains)
+        today = prescribed.follow(item, exercise, ladder, decision, tried=bool(tries))
+        if today.resting:
+            reason = (today.reason or "resting for now").rstrip(".")
+            excluded.append(Excluded(exercise.id, exercise.name, reason))
+            cautions.append(f"{exercise.name} is resting for now: {reason}.")
+            continue
+        shown = ladders.rung_exercise(exercise, ladder.get(today.rung))
+        notes = [n for n in (today.reason, item.note and f"From your clinician: {item.note}") if n]
+        notes += resolution_notes(exercise, today.prescription)
+        chosen.append((shown, today.prescription, " ".join(notes) or None))
+    if not chosen:
+        return None
+    items: list[PlanItem] = []
+    previous: Exercise | None = None
+    for shown, dose, note in chosen:
+        duration = exercise_duration(shown, dose) + (transition_duration(previous, shown) if previous else 0)
+        items.append(
+            PlanItem(
+                exercise=shown.id,
+                rung=shown.rung or shown.id,
+                name=shown.name,
+                category=shown.category,
+                position=shown.position,
+                equipment=list(shown.equipment),
+                prescription=dose,
+                estimated_duration_s=duration,
+                note=note,
+            )
+        )
+        previous = shown
+    total = sum(i.estimated_duration_s for i in items)
+    used = {e for shown, _, _ in chosen for e in shown.equipment}
+    return Plan(
+        minutes=max(1, math.ceil(total / 60)),
+        level=request.level,
+        equipment=[e for e in EQUIPMENT if e in used],
+        floor=any(shown.floor for shown, _, _ in chosen),
+        estimated_duration_s=total,
+        items=items,
+        cautions=[*cautions, *SAFETY_CAUTIONS],
+        excluded=[Excluded(e.exercise, e.name, e.reason) for e in excluded],
+    )
 
 
 def todays_plan(runtime: Runtime, user_id: int) -> Plan:

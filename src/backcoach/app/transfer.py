@@ -31,7 +31,10 @@ from backcoach.domain.screening import (
     stored_answers,
 )
 
-KEYS = ("version", "account", "preferences", "screenings", "sessions", "outcomes")
+KEYS = ("version", "account", "preferences", "screenings", "sessions", "outcomes", "care_links", "access_log")
+NOT_IMPORTED = ("care_links", "access_log")
+"""Exported for the person's own record, and ignored on import: consent to a clinician is given by accepting their
+invitation, never by a file, and a log of what others did cannot be written by the person it is about."""
 
 
 class TransferError(InvalidInput):
@@ -52,6 +55,10 @@ def export_account(runtime: Runtime, user_id: int) -> dict[str, Any]:
         screens = repo.screenings()
         sessions = repo.sessions()
         checks = repo.outcomes()
+    from backcoach.app import clinic
+
+    care = clinic.links(runtime, user_id)
+    log = clinic.access_log(runtime, user_id)
     return {
         "version": FORMAT_VERSION,
         "account": {"email": email},
@@ -67,6 +74,21 @@ def export_account(runtime: Runtime, user_id: int) -> dict[str, Any]:
         ],
         "sessions": [s.record.to_dict() for s in sessions],
         "outcomes": [s.record.to_dict() for s in checks],
+        "care_links": [
+            {
+                "clinician": link.clinician.name,
+                "profession": link.clinician.profession,
+                "verified": link.clinician.verified,
+                "since": link.since.isoformat(),
+                "ended_at": link.ended_at.isoformat() if link.ended_at else None,
+                "ended_by": link.ended_by,
+                "shares_notes": link.shares_notes,
+            }
+            for link in care
+        ],
+        "access_log": [
+            {"at": e.at.isoformat(), "clinician": e.clinician, "action": e.action, "what": e.what} for e in log
+        ],
     }
 
 

@@ -9,7 +9,19 @@ from __future__ import annotations
 
 import click
 
-from backcoach.cli import catalogue, figures, learn, outcome, plan, preferences, record, serve, session
+from backcoach.cli import (
+    admin,
+    catalogue,
+    clinician,
+    figures,
+    learn,
+    outcome,
+    plan,
+    preferences,
+    record,
+    serve,
+    session,
+)
 from backcoach.cli.base import group
 
 
@@ -52,6 +64,8 @@ COMMANDS: tuple[click.Command, ...] = (
     outcome.outcome,
     preferences.preferences,
     serve.serve,
+    clinician.clinician,
+    admin.admin,
 )
 
 for _command in COMMANDS:

@@ -12,6 +12,7 @@ from sqlalchemy import Text, bindparam, cast, delete, exists, func, insert, sele
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, selectinload
 
+from backcoach.domain.clinic import AccessEntry
 from backcoach.domain.history import SessionItem, SessionRecord, StoredSession
 from backcoach.domain.outcome import OutcomeRecord, StoredOutcome
 from backcoach.domain.screening import CLEARANCES, Reason, ScreenResult, StoredScreen
@@ -20,7 +21,11 @@ from backcoach.storage.models import (
     AuthToken,
     Base,
     CareLink,
+    Invitation,
     OutcomeRow,
+    Program,
+    ProgramTemplate,
+    ProgramVersion,
     Screening,
     SessionItemRow,
     SessionRow,
@@ -542,3 +547,452 @@ class UserRepository:
             .limit(1)
         ).first()
         return self._outcome(row) if row else None
+
+
+# Clinician mode (docs/clinician.md): invitations and care links, seen from the clinician's side (CareRepository,
+# above), the patient's (ConsentRepository) and the operator's (OperatorRepository).
+
+_SIGNED_IN = (
+    select(
+        AuthToken.user_id,
+        User.email,
+        AuthToken.csrf,
+        AuthToken.expires_at,
+        User.revision,
+        User.role,
+        User.verified_at,
+    )
+    .join(User, User.id == AuthToken.user_id)
+    .where(AuthToken.token_hash == bindparam("hash"), AuthToken.kind == bindparam("kind"))
+)
+
+
+@dataclass(frozen=True)
+class SignedInRow:
+    """A token's row with the role it carries: who is asking, and whether they may use the clinic's side."""
+
+    user_id: int
+    email: str | None
+    csrf: str | None
+    expires_at: dt.datetime
+    revision: int
+    role: str
+    verified_at: dt.datetime | None
+
+
+def signed_in(conn: Connection, token_hash: str, kind: str) -> SignedInRow | None:
+    """`Lookups.token` with the role and the clinician's verification, in the same one indexed row."""
+    row = conn.execute(_SIGNED_IN, {"hash": token_hash, "kind": kind}).first()
+    return SignedInRow(*row) if row is not None else None
+
+
+@dataclass(frozen=True)
+class ProfileRow:
+    id: int
+    email: str | None
+    role: str
+    display_name: str | None
+    profession: str | None
+    verified_at: dt.datetime | None
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.email or f"user {self.id}"
+
+
+@dataclass(frozen=True)
+class InvitationRow:
+    id: int
+    clinician_id: int
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    used_at: dt.datetime | None
+    declined_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    id: int
+    clinician: ProfileRow
+    accepted_at: dt.datetime
+    ended_at: dt.datetime | None
+    ended_by: str | None
+    shares_notes: bool
+
+
+def _profile(user: User) -> ProfileRow:
+    return ProfileRow(user.id, user.email, user.role, user.display_name, user.profession, user.verified_at)
+
+
+def _invitation(row: Invitation) -> InvitationRow:
+    return InvitationRow(
+        row.id, row.clinician_id, row.created_at, row.expires_at, row.used_at, row.declined_at, row.revoked_at
+    )
+
+
+def profile(db: Session, user_id: int) -> ProfileRow | None:
+    user = db.get(User, user_id)
+    return _profile(user) if user is not None else None
+
+
+class ClinicRepository(CareRepository):
+    """The clinician's own rows: their invitations, and who their patients are now (only the ids and since when:
+    a patient's record is reached through `Runtime.care` alone)."""
+
+    def add_invitation(self, code_hash: str, at: dt.datetime, expires_at: dt.datetime) -> InvitationRow:
+        row = Invitation(clinician_id=self.clinician_id, code_hash=code_hash, created_at=at, expires_at=expires_at)
+        self.db.add(row)
+        self.db.flush()
+        return _invitation(row)
+
+    def invitations(self) -> list[InvitationRow]:
+        rows = self.db.scalars(
+            select(Invitation)
+            .where(Invitation.clinician_id == self.clinician_id)
+            .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+        )
+        return [_invitation(row) for row in rows]
+
+    def revoke_invitation(self, invitation_id: int, at: dt.datetime) -> InvitationRow | None:
+        """Withdraw one of this clinician's invitations; None if it is not theirs. A used, declined or already
+        revoked one keeps what happened to it."""
+        row = self.db.scalars(
+            select(Invitation).where(Invitation.id == invitation_id, Invitation.clinician_id == self.clinician_id)
+        ).first()
+        if row is None:
+            return None
+        if row.used_at is None and row.declined_at is None and row.revoked_at is None:
+            row.revoked_at = at
+            self.db.flush()
+        return _invitation(row)
+
+    def active_patients(self) -> list[tuple[int, dt.datetime]]:
+        """(patient id, accepted at) of every active link, longest-standing first."""
+        rows = self.db.execute(
+            select(CareLink.patient_id, CareLink.accepted_at)
+            .where(CareLink.clinician_id == self.clinician_id, CareLink.ended_at.is_(None))
+            .order_by(CareLink.accepted_at, CareLink.id)
+        )
+        return [(patient, since) for patient, since in rows]
+
+    def link_since(self, patient_id: int) -> dt.datetime | None:
+        return self.db.scalar(
+            select(CareLink.accepted_at).where(
+                CareLink.clinician_id == self.clinician_id,
+                CareLink.patient_id == patient_id,
+                CareLink.ended_at.is_(None),
+            )
+        )
+
+
+class ConsentRepository:
+    """The patient's side of clinician mode: accepting or declining an invitation, their links, their access log.
+    Every query is filtered by the one patient, as `UserRepository`'s are."""
+
+    def __init__(self, db: Session, patient_id: int) -> None:
+        self.db = db
+        self.patient_id = patient_id
+
+    def invitation(self, code_hash: str) -> InvitationRow | None:
+        """Any clinician's invitation by its code's hash: holding the code is what entitles the patient to it."""
+        row = self.db.scalars(select(Invitation).where(Invitation.code_hash == code_hash).with_for_update()).first()
+        return _invitation(row) if row is not None else None
+
+    def mark_invitation(self, invitation_id: int, at: dt.datetime, used: bool) -> None:
+        row = self.db.get(Invitation, invitation_id)
+        if row is None:
+            raise LookupError(f"invitation {invitation_id} does not exist")
+        if used:
+            row.used_at, row.used_by = at, self.patient_id
+        else:
+            row.declined_at = at
+
+    def active_link_to(self, clinician_id: int) -> bool:
+        found = self.db.scalar(
+            select(CareLink.id).where(
+                CareLink.patient_id == self.patient_id,
+                CareLink.clinician_id == clinician_id,
+                CareLink.ended_at.is_(None),
+            )
+        )
+        return found is not None
+
+    def add_link(self, clinician_id: int, invitation_id: int, at: dt.datetime) -> int:
+        row = CareLink(
+            clinician_id=clinician_id, patient_id=self.patient_id, invitation_id=invitation_id, accepted_at=at
+        )
+        self.db.add(row)
+        self.db.flush()
+        return row.id
+
+    def links(self) -> list[LinkRow]:
+        """Every link, active first, then newest first."""
+        rows = self.db.execute(
+            select(CareLink, User)
+            .join(User, User.id == CareLink.clinician_id)
+            .where(CareLink.patient_id == self.patient_id)
+            .order_by(CareLink.ended_at.is_not(None), CareLink.accepted_at.desc(), CareLink.id.desc())
+        )
+        return [
+            LinkRow(link.id, _profile(user), link.accepted_at, link.ended_at, link.ended_by, link.shares_notes)
+            for link, user in rows
+        ]
+
+    def _link(self, link_id: int) -> CareLink | None:
+        return self.db.scalars(
+            select(CareLink).where(CareLink.id == link_id, CareLink.patient_id == self.patient_id)
+        ).first()
+
+    def end_link(self, link_id: int, at: dt.datetime) -> bool:
+        """End one of the patient's links now; False if it is not theirs. Ending an ended link keeps its end."""
+        link = self._link(link_id)
+        if link is None:
+            return False
+        if link.ended_at is None:
+            link.ended_at, link.ended_by = at, "patient"
+            self.db.flush()
+        return True
+
+    def set_shares_notes(self, link_id: int, shares: bool) -> bool:
+        link = self._link(link_id)
+        if link is None:
+            return False
+        link.shares_notes = shares
+        self.db.flush()
+        return True
+
+    def access_log(self) -> list[AccessEntry]:
+        """Newest first."""
+        rows = self.db.scalars(
+            select(AccessLogRow)
+            .where(AccessLogRow.patient_id == self.patient_id)
+            .order_by(AccessLogRow.at.desc(), AccessLogRow.id.desc())
+        )
+        return [AccessEntry(row.at, row.clinician_name, row.action, row.what) for row in rows]
+
+
+class OperatorRepository:
+    """What only the operator of a server does, from its command line: verifying a clinician."""
+
+    def __init__(self, db: Session) -> None:
+        self.db = db
+
+    def set_profile(self, user_id: int, role: str, display_name: str | None, profession: str | None) -> None:
+        user = self.db.get(User, user_id)
+        if user is None:
+            raise LookupError(f"user {user_id} does not exist")
+        user.role, user.display_name, user.profession = role, display_name, profession
+
+    def verify_clinician(self, email: str, at: dt.datetime) -> ProfileRow | None:
+        """Mark the clinician with this email verified (keeping the first date); None if there is no such clinician."""
+        user = self.db.scalars(select(User).where(User.email == email, User.role == "clinician")).first()
+        if user is None:
+            return None
+        if user.verified_at is None:
+            user.verified_at = at
+            self.db.flush()
+        return _profile(user)
+
+
+# Prescribed programs and templates (clinician mode): `PatientPrograms` is built for one patient and `Templates`
+# for one clinician; each filters every query by its one person, as `UserRepository` does.
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    id: int
+    version: int
+    body: dict[str, Any]
+    created_at: dt.datetime
+    clinician_name: str
+    sessions: int
+    """How many of the patient's sessions followed this version."""
+
+
+@dataclass(frozen=True)
+class StoredProgram:
+    id: int
+    clinician_id: int | None
+    title: str
+    created_at: dt.datetime
+    ended_at: dt.datetime | None
+    versions: list[StoredVersion]
+    """Oldest first; the last is the current one."""
+
+    @property
+    def current(self) -> StoredVersion:
+        return self.versions[-1]
+
+
+@dataclass(frozen=True)
+class StoredTemplate:
+    id: int
+    name: str
+    body: dict[str, Any]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class PatientPrograms:
+    def __init__(self, db: Session, patient_id: int) -> None:
+        self.db = db
+        self.patient_id = patient_id
+
+    def _versions(self, program_ids: list[int]) -> dict[int, list[StoredVersion]]:
+        if not program_ids:
+            return {}
+        found_counts = self.db.execute(
+            select(SessionRow.program_version_id, func.count())
+            .where(SessionRow.user_id == self.patient_id, SessionRow.program_version_id.is_not(None))
+            .group_by(SessionRow.program_version_id)
+        )
+        counts: dict[int | None, int] = dict(found_counts.all())
+        rows = self.db.scalars(
+            select(ProgramVersion)
+            .where(ProgramVersion.patient_id == self.patient_id, ProgramVersion.program_id.in_(program_ids))
+            .order_by(ProgramVersion.program_id, ProgramVersion.version)
+        )
+        found: dict[int, list[StoredVersion]] = {}
+        for r in rows:
+            found.setdefault(r.program_id, []).append(
+                StoredVersion(r.id, r.version, dict(r.body), r.created_at, r.clinician_name, counts.get(r.id, 0))
+            )
+        return found
+
+    def programs(self, clinician_id: int | None = None, active_only: bool = False) -> list[StoredProgram]:
+        """The patient's programs, oldest first: all of them, or one clinician's; only those not ended."""
+        query = select(Program).where(Program.patient_id == self.patient_id).order_by(Program.id)
+        if clinician_id is not None:
+            query = query.where(Program.clinician_id == clinician_id)
+        if active_only:
+            query = query.where(Program.ended_at.is_(None))
+        rows = list(self.db.scalars(query))
+        versions = self._versions([r.id for r in rows])
+        return [
+            StoredProgram(r.id, r.clinician_id, r.title, r.created_at, r.ended_at, versions.get(r.id, []))
+            for r in rows
+            if versions.get(r.id)
+        ]
+
+    def has_active(self) -> bool:
+        """Whether any program of the patient's has not ended: one indexed read, so a plan for someone without a
+        program costs little more than before."""
+        found = self.db.scalar(
+            select(Program.id).where(Program.patient_id == self.patient_id, Program.ended_at.is_(None)).limit(1)
+        )
+        return found is not None
+
+    def program(self, program_id: int, clinician_id: int | None = None) -> StoredProgram | None:
+        return next((p for p in self.programs(clinician_id) if p.id == program_id), None)
+
+    def add_program(self, clinician_id: int, title: str, at: dt.datetime) -> int:
+        row = Program(patient_id=self.patient_id, clinician_id=clinician_id, title=title, created_at=at)
+        self.db.add(row)
+        self.db.flush()
+        return row.id
+
+    def add_version(
+        self, program_id: int, title: str, body: dict[str, Any], clinician_id: int, name: str, at: dt.datetime
+    ) -> None:
+        latest = self.db.scalar(
+            select(func.max(ProgramVersion.version)).where(
+                ProgramVersion.program_id == program_id, ProgramVersion.patient_id == self.patient_id
+            )
+        )
+        self.db.add(
+            ProgramVersion(
+                program_id=program_id,
+                patient_id=self.patient_id,
+                version=(latest or 0) + 1,
+                body=body,
+                created_at=at,
+                created_by=clinician_id,
+                clinician_name=name,
+            )
+        )
+        self.db.execute(
+            update(Program).where(Program.id == program_id, Program.patient_id == self.patient_id).values(title=title)
+        )
+        self.db.flush()
+
+    def end_program(self, program_id: int, at: dt.datetime) -> None:
+        self.db.execute(
+            update(Program)
+            .where(Program.id == program_id, Program.patient_id == self.patient_id, Program.ended_at.is_(None))
+            .values(ended_at=at)
+        )
+
+    def mark_session(self, session_id: int, version_id: int) -> None:
+        """Record that a session followed a version of one of the patient's programs."""
+        self.db.execute(
+            update(SessionRow)
+            .where(SessionRow.id == session_id, SessionRow.user_id == self.patient_id)
+            .values(program_version_id=version_id)
+        )
+
+    def session_versions(self) -> dict[int, int]:
+        """Each of the patient's sessions that followed a program, with the version's id."""
+        rows = self.db.execute(
+            select(SessionRow.id, SessionRow.program_version_id).where(
+                SessionRow.user_id == self.patient_id, SessionRow.program_version_id.is_not(None)
+            )
+        )
+        return {s: v for s, v in rows if v is not None}
+
+
+class Templates:
+    def __init__(self, db: Session, clinician_id: int) -> None:
+        self.db = db
+        self.clinician_id = clinician_id
+
+    def _row(self, template_id: int) -> ProgramTemplate | None:
+        return self.db.scalars(
+            select(ProgramTemplate).where(
+                ProgramTemplate.id == template_id, ProgramTemplate.clinician_id == self.clinician_id
+            )
+        ).first()
+
+    @staticmethod
+    def _stored(row: ProgramTemplate) -> StoredTemplate:
+        return StoredTemplate(row.id, row.name, dict(row.body), row.created_at, row.updated_at)
+
+    def list(self) -> list[StoredTemplate]:
+        rows = self.db.scalars(
+            select(ProgramTemplate)
+            .where(ProgramTemplate.clinician_id == self.clinician_id)
+            .order_by(ProgramTemplate.id)
+        )
+        return [self._stored(r) for r in rows]
+
+    def get(self, template_id: int) -> StoredTemplate | None:
+        row = self._row(template_id)
+        return self._stored(row) if row else None
+
+    def add(self, name: str, body: dict[str, Any], at: dt.datetime) -> StoredTemplate:
+        row = ProgramTemplate(clinician_id=self.clinician_id, name=name, body=body, created_at=at, updated_at=at)
+        self.db.add(row)
+        self.db.flush()
+        return self._stored(row)
+
+    def replace(self, template_id: int, name: str, body: dict[str, Any], at: dt.datetime) -> StoredTemplate | None:
+        row = self._row(template_id)
+        if row is None:
+            return None
+        row.name, row.body, row.updated_at = name, body, at
+        self.db.flush()
+        return self._stored(row)
+
+    def delete(self, template_id: int) -> bool:
+        row = self._row(template_id)
+        if row is None:
+            return False
+        self.db.delete(row)
+        self.db.flush()
+        return True
+
+
+def account_role(db: Session, user_id: int) -> tuple[str, str | None] | None:
+    """An account's role and the name it shows others (its display name, else its email); None when it is gone."""
+    row = db.execute(select(User.role, func.coalesce(User.display_name, User.email)).where(User.id == user_id)).first()
+    return (row[0], row[1]) if row is not None else None

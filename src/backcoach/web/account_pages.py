@@ -60,16 +60,21 @@ def signup(
     email: Annotated[str, Form()],
     password: Annotated[str, Form()],
     csrf: Csrf,
+    role: Annotated[str, Form()] = "patient",
+    display_name: Annotated[str, Form()] = "",
+    profession: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, None, csrf)
+    again = {"minimum": accounts.MIN_PASSWORD, "email": email, "role": role, "display_name": display_name}
+    again["profession"] = profession
     try:
-        account = accounts.register(runtime, email, password)
-    except accounts.AccountError as exc:
-        return render(request, "signup.html", None, 422, minimum=accounts.MIN_PASSWORD, error=str(exc), email=email)
+        account = accounts.register(runtime, email, password, role, display_name or None, profession or None)
+    except InvalidInput as exc:
+        return render(request, "signup.html", None, 422, error=str(exc).replace("_", " "), **again)
     except accounts.EmailTaken:
         message = "An account with this email already exists: sign in instead."
-        return render(request, "signup.html", None, 409, minimum=accounts.MIN_PASSWORD, error=message, email=email)
-    return _sign_in(request, runtime, account.id, "/onboarding")
+        return render(request, "signup.html", None, 409, error=message, **again)
+    return _sign_in(request, runtime, account.id, "/account" if account.role == "clinician" else "/onboarding")
 
 
 @router.get("/signin", response_class=HTMLResponse)
@@ -116,7 +121,12 @@ def account(request: Request, runtime: RuntimeDep, caller: PageCaller) -> HTMLRe
     me = signed_in(caller)
     feed = f"{request.base_url}calendar/{accounts.calendar_token(runtime, me.user_id)}.ics"
     latest = safety.latest_screen(runtime, me.user_id)
-    return render(request, "account.html", me, feed=feed, latest=latest)
+    from backcoach.app import clinic
+
+    mine = clinic.links(runtime, me.user_id)
+    log = clinic.access_log(runtime, me.user_id)
+    invited = clinic.invitations(runtime, me.user_id) if me.role == "clinician" else []
+    return render(request, "account.html", me, feed=feed, latest=latest, links=mine, log=log, invitations=invited)
 
 
 @router.get("/account/export.json")

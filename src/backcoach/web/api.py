@@ -36,16 +36,18 @@ from backcoach.web.schemas import (
     ExportDocument,
     ImportCounts,
     ImportDocument,
+    MeOut,
     OutcomeIn,
     OutcomeOut,
     OutcomesOut,
     PlanOut,
+    RegisterIn,
+    RoleTokenOut,
     ScreeningAnswers,
     ScreenOut,
     SessionOut,
     SessionPatch,
     StoredScreenOut,
-    TokenOut,
 )
 
 router = APIRouter(prefix="/api/v1")
@@ -73,20 +75,22 @@ def exercise_of(runtime: Runtime, exercise_id: str) -> Exercise:
     tags=["auth"],
     responses={409: {"description": "the email is taken"}},
 )
-def register(body: Credentials, runtime: RuntimeDep) -> AccountOut:
-    account = accounts.register(runtime, body.email, body.password)
+def register(body: RegisterIn, runtime: RuntimeDep) -> AccountOut:
+    account = accounts.register(runtime, body.email, body.password, body.role, body.display_name, body.profession)
     return AccountOut(id=account.id, email=account.email)
 
 
 @router.post(
     "/auth/token",
-    response_model=TokenOut,
+    response_model=RoleTokenOut,
     tags=["auth"],
     responses={401: {"description": "wrong email or password"}, 429: {"description": "too many failed sign-ins"}},
 )
-def token(body: Credentials, runtime: RuntimeDep, request: Request) -> TokenOut:
+def token(body: Credentials, runtime: RuntimeDep, request: Request) -> RoleTokenOut:
     account = accounts.authenticate(runtime, body.email, body.password, client_of(request))
-    return TokenOut(access_token=accounts.issue_token(runtime, account.id, "api").token)
+    issued = accounts.issue_token(runtime, account.id, "api").token
+    signed = accounts.resolve_token(runtime, issued, "api")
+    return RoleTokenOut(access_token=issued, role=signed.role if signed else "patient")
 
 
 @router.delete("/auth/token", status_code=204, tags=["auth"], responses=AUTH)
@@ -95,10 +99,13 @@ def revoke_token(caller: ApiCaller, runtime: RuntimeDep, bearer: BearerToken) ->
     return Response(status_code=204)
 
 
-@router.get("/me", response_model=AccountOut, tags=["account"], responses=AUTH)
-async def me(caller: ApiCaller) -> AccountOut:
-    """Who the token signs in. Also the benchmarks' yardstick: the least an authenticated request can cost."""
-    return AccountOut(id=caller.user_id, email=caller.email or "")  # tokens are only issued to email accounts
+@router.get("/me", response_model=MeOut, tags=["account"], responses=AUTH)
+async def me(caller: ApiCaller) -> MeOut:
+    """Who the token signs in, and their role. Also the benchmarks' yardstick: the least an authenticated request
+    can cost (the role is read in the token's own row)."""
+    role = "clinician" if caller.role == "clinician" else "patient"
+    # Tokens are only issued to email accounts.
+    return MeOut(id=caller.user_id, email=caller.email or "", role=role, verified=caller.verified)
 
 
 @router.delete("/me", status_code=204, tags=["account"], responses=AUTH)

@@ -135,22 +135,28 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, runtime
         account_pages,
         api,
         catalogue_pages,
+        clinic_api,
         history_pages,
         learn,
+        link_pages,
         onboarding_pages,
         outcome_pages,
         pages,
         player,
+        programs_api,
         pwa,
         today_pages,
     )
 
     app.include_router(api.router)
+    app.include_router(clinic_api.router)
+    app.include_router(link_pages.router)
     areas = (account_pages, onboarding_pages, today_pages, player, history_pages, catalogue_pages, outcome_pages, learn)
     for area in areas:
         app.include_router(area.router)
     app.include_router(learn.api_router)
     app.include_router(pwa.router)
+    app.include_router(programs_api.router)
     learn.install(pages.templates())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -47,6 +47,9 @@ class Caller:
     via: str
     revision: int = 0
     """The person's revision when this request began: what their cached plan and pages are matched against."""
+    role: str = "patient"
+    """What the token carries: "patient" or "clinician" (docs/clinician.md)."""
+    verified: bool = False
 
 
 async def bearer_token(request: Request) -> str | None:
@@ -65,7 +68,7 @@ async def api_caller(request: Request, runtime: RuntimeDep, token: BearerToken) 
         signed = accounts.resolve_token(runtime, token, "api")
         if signed is None:
             raise Unauthenticated("invalid or expired token")
-        return Caller(signed.user_id, signed.email, None, "bearer", signed.revision)
+        return Caller(signed.user_id, signed.email, None, "bearer", signed.revision, signed.role, signed.verified)
     cookie = request.cookies.get(SIGNIN_COOKIE)
     signed = accounts.resolve_token(runtime, cookie, "browser") if cookie else None
     if signed is None:
@@ -74,7 +77,7 @@ async def api_caller(request: Request, runtime: RuntimeDep, token: BearerToken) 
         sent = request.headers.get(CSRF_HEADER, "")
         if not signed.csrf or not secrets.compare_digest(sent, signed.csrf):
             raise HTTPException(403, "missing or wrong CSRF token")
-    return Caller(signed.user_id, signed.email, signed.csrf, "browser", signed.revision)
+    return Caller(signed.user_id, signed.email, signed.csrf, "browser", signed.revision, signed.role, signed.verified)
 
 
 ApiCaller = Annotated[Caller, Depends(api_caller)]
@@ -84,7 +87,9 @@ def cookie_caller(request: Request, runtime: Runtime) -> Caller | None:
     """Who the sign-in cookie signs in, if anyone."""
     cookie = request.cookies.get(SIGNIN_COOKIE)
     signed = accounts.resolve_token(runtime, cookie, "browser") if cookie else None
-    return Caller(signed.user_id, signed.email, signed.csrf, "browser", signed.revision) if signed else None
+    if signed is None:
+        return None
+    return Caller(signed.user_id, signed.email, signed.csrf, "browser", signed.revision, signed.role, signed.verified)
 
 
 async def page_caller(request: Request, runtime: RuntimeDep) -> Caller | None:

@@ -18,6 +18,7 @@ from backcoach.domain.history import IsoDate, OptionalIsoDate, Pain, SessionItem
 from backcoach.domain.outcome import ACTIVITIES, ActivityScore, OutcomeRecord
 from backcoach.domain.planner import Plan
 from backcoach.domain.preferences import Preferences
+from backcoach.domain.prescribed import PrescribedProgram, ProgramDraft
 from backcoach.domain.screening import AGE_PROMPT, QUESTIONS, Clearance, ScreenResult
 from backcoach.domain.vocab import Category, Equipment, PlanLevel, Position
 
@@ -221,6 +222,23 @@ class OutcomesOut(_Out):
 # Export and import: a person's whole record
 
 
+class ExportedLink(_Out):
+    clinician: str
+    profession: str | None
+    verified: bool
+    since: Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+    ended_at: Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
+    ended_by: Literal["patient", "clinician"] | None
+    shares_notes: bool
+
+
+class AccessEntryOut(_Out):
+    at: dt.datetime
+    clinician: str = Field(description="the clinician's name as it was when they read or changed the record")
+    action: Literal["read", "change"]
+    what: str = Field(description="what they read or changed, in words")
+
+
 class ExportedAccount(_Out):
     email: str
 
@@ -243,6 +261,8 @@ class ExportDocument(_Out):
     screenings: list[ExportedScreen]
     sessions: list[SessionRecord] = Field(description="as history export writes them")
     outcomes: list[OutcomeRecord]
+    care_links: list[ExportedLink] = Field(description="every clinician the person linked to, active and past")
+    access_log: list[AccessEntryOut] = Field(description="every read or change by a clinician, newest first")
 
 
 class ImportDocument(BaseModel):
@@ -261,9 +281,135 @@ class ImportDocument(BaseModel):
     screenings: list[dict[str, Any]] | None = Field(None, description="the safety screens, as in an export")
     sessions: list[dict[str, Any]] | None = Field(None, description="the sessions, as in an export")
     outcomes: list[dict[str, Any]] | None = Field(None, description="the weekly checks, as in an export")
+    care_links: list[Any] | None = Field(None, description="ignored: a link is made only by accepting an invitation")
+    access_log: list[Any] | None = Field(None, description="ignored: the log is written by the server alone")
 
 
 class ImportCounts(_Out):
     sessions: int
     screenings: int
     outcomes: int
+
+
+# Clinician mode (docs/clinician.md)
+
+
+class RegisterIn(Credentials):
+    role: Literal["patient", "clinician"] = Field("patient", description="a clinician also needs the two below")
+    display_name: str | None = Field(None, description="a clinician's name as patients see it (up to 120 characters)")
+    profession: str | None = Field(None, description="a clinician's profession, e.g. physiotherapist (up to 80)")
+
+
+class MeOut(AccountOut):
+    role: Literal["patient", "clinician"]
+    verified: bool = Field(description="whether an operator verified this clinician; always false for a patient")
+
+
+class RoleTokenOut(TokenOut):
+    role: Literal["patient", "clinician"] = Field(description="what the token may do: the clinic's side or not")
+
+
+class InvitationOut(_Out):
+    id: int
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    state: Literal["open", "used", "declined", "revoked", "expired"]
+
+
+class NewInvitationOut(InvitationOut):
+    code: str = Field(description="the single-use code, shown only in this answer (only its hash is stored)")
+    link: str = Field(description="the page where the patient accepts or declines, e.g. /link/ABCD-EFGH-JKMN")
+
+
+class CodeIn(_In):
+    code: str = Field(description="the invitation's code; case, spaces and dashes do not matter", max_length=64)
+
+
+class ClinicianOut(_Out):
+    name: str
+    profession: str | None
+    verified: bool
+
+
+class PreviewOut(_Out):
+    clinician: ClinicianOut
+    expires_at: dt.datetime
+    can_see: list[str] = Field(description="exactly what the clinician will be able to see")
+    can_do: list[str] = Field(description="exactly what the clinician will be able to do")
+    cannot_see: list[str]
+
+
+class LinkOut(_Out):
+    id: int
+    clinician: ClinicianOut
+    since: dt.datetime
+    ended_at: dt.datetime | None
+    ended_by: Literal["patient", "clinician"] | None
+    active: bool
+    shares_notes: bool = Field(description="whether this clinician may read the notes of the patient's other ones")
+
+
+class LinkPatch(_In):
+    shares_notes: StrictBool
+
+
+class PatientOut(_Out):
+    id: int
+    name: str
+    email: str | None
+    since: dt.datetime
+
+
+# Prescribed programs and templates (clinician mode, docs/clinician.md "Programs and versions")
+
+
+class ProgramCreateIn(_In):
+    """Where a new program comes from: exactly one of an article program, a template or a full program."""
+
+    article: str | None = Field(None, description="one of the five article programs (GET /api/v1/programs)")
+    template: StrictInt | None = Field(None, ge=1, description="one of the clinician's own templates")
+    program: PrescribedProgram | None = Field(None, description="a full program")
+    start_date: dt.date | None = Field(None, description="for an article or a template; default today")
+
+
+class ProgramVersionOut(_Out):
+    id: int
+    version: int
+    created_at: dt.datetime
+    clinician_name: str = Field(description="who made this version")
+    sessions: int = Field(description="how many of the patient's sessions followed it")
+    program: PrescribedProgram
+
+
+class PrescribedOut(_Out):
+    id: int
+    title: str
+    prescribed_by: str = Field(description="who made the current version")
+    created_at: dt.datetime
+    ended_at: dt.datetime | None
+    active: bool
+    version: int = Field(description="the current version's number (1, 2, ...)")
+    version_id: int = Field(description="the current version's id: what sessions that follow it store")
+    program: PrescribedProgram = Field(description="the current version")
+
+
+class PrescribedWithVersionsOut(PrescribedOut):
+    versions: list[ProgramVersionOut] = Field(description="every version, oldest first")
+
+
+class MyProgramOut(PrescribedOut):
+    due_today: bool = Field(description="whether today's plan follows it")
+    weekdays: list[str] = Field(description="the days it is done on")
+
+
+class TemplateIn(_In):
+    name: str = Field(min_length=1, max_length=120)
+    program: ProgramDraft
+
+
+class TemplateOut(_Out):
+    id: int
+    name: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    program: ProgramDraft
