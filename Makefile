@@ -42,6 +42,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python -m bench.weight > /dev/null
 	$(BIN)/python -m bench.timing > /dev/null
 	BACKCOACH_BENCH_POSTGRES_URL="$$(scripts/ensure-postgres)" $(BIN)/python -m bench.web > /dev/null
+	BACKCOACH_BENCH_POSTGRES_URL="$$(scripts/ensure-postgres)" $(BIN)/python -m bench.clinic > /dev/null
 	$(BIN)/python -m bench.report
 
 # The dose rules followed by 1,000 simulated people for 12 weeks; writes bench/results/simulate.json and the

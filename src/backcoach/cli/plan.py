@@ -10,6 +10,7 @@ import click
 from backcoach.cli.base import ISO_DATE, command, plan_options, plan_request, print_rich, runtime_for_cli
 
 if TYPE_CHECKING:
+    from backcoach.app.handouts import Assigned
     from backcoach.app.plans import PlanSnapshot
     from backcoach.app.runtime import Runtime
     from backcoach.domain.vocab import Equipment
@@ -39,9 +40,44 @@ def plan(minutes: int, equipment: frozenset[Equipment], no_floor: bool, level: s
             # write-ahead log behind when the runtime closes it.
             _keep(runtime, user, snapshot, snapshots.request_key(minutes, equipment, not no_floor, level, on), output)
             return
+        lines = program_lines(runtime, user, snapshot)
     from backcoach.cli.render import plan_view
 
-    print_rich(plan_view(snapshot.plan))
+    print_rich(plan_view(snapshot.plan, lines, follows=snapshot.program is not None))
+
+
+def program_lines(runtime: Runtime, user: int, snapshot: PlanSnapshot) -> list[str]:
+    """What the person reads about their clinician's program above the plan: who prescribed it and their note when
+    the plan follows it, or that this plan is their own when it does not."""
+    from backcoach.app import handouts
+
+    if snapshot.program is not None:
+        return following_lines(handouts.assigned_for(runtime, user, snapshot.program))
+    found = handouts.assigned(runtime, user)
+    if found is None:
+        return []
+    days = ", ".join(d.capitalize() for d in found.program.weekdays)
+    start = found.program.start_date
+    when = f"from {start.isoformat()} on {days}" if start > found.today else f"on {days}"
+    if found.due_today:
+        why = "Today the safety check and the dose rules leave none of its exercises"
+    else:
+        why = "Today is not one of its days"
+    return [
+        f"Your program {found.program.title!r} from {found.prescriber.described} is done {when}.",
+        f"{why}, so this plan is your own choice from your plan options: do it if you like, or rest.",
+    ]
+
+
+def following_lines(found: Assigned) -> list[str]:
+    version = found.prescribed.stored.current
+    lines = [
+        f"Your program: {found.program.title} (version {version.version} of {version.created_at.date().isoformat()})",
+        f"Prescribed by {found.prescriber.described}.",
+    ]
+    if found.program.note:
+        lines.append(f"From your clinician: {found.program.note}")
+    return lines
 
 
 def _keep(runtime: Runtime, user: int, snapshot: PlanSnapshot, request: dict[str, Any], output: str) -> None:

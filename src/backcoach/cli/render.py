@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from rich import box
 from rich.console import Group, RenderableType
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -150,7 +151,10 @@ def program_card(p: Program, names: Mapping[str, str], articles: Mapping[str, Ar
     return Panel(Group(*parts), title=f"[bold]{p.title}[/bold]  [dim]{p.id}[/dim]", title_align="left")
 
 
-def plan_view(plan: Plan) -> Group:
+def plan_view(plan: Plan, program: Sequence[str] = (), follows: bool = False) -> Group:
+    """The plan as a table with its cautions. `program` lines (which clinician's program, who prescribed it, their
+    note) come first; when the plan `follows` that program they replace its first caution, which says the same.
+    A clinician's words are shown as typed: escaped, so brackets in a note are never read as markup."""
     table = Table(
         title=f"Today's plan: {plan.minutes} minutes, {plan.level}",
         title_justify="left",
@@ -162,18 +166,22 @@ def plan_view(plan: Plan) -> Group:
     table.add_column("dose")
     table.add_column("time", justify="right")
     for i, item in enumerate(plan.items, 1):
-        dose = describe(item.prescription, today=True)
+        dose = Text(describe(item.prescription, today=True))
         if item.note:
-            dose += f"\n[dim]{item.note}[/dim]"
+            dose.append(f"\n{item.note}", style="dim")
         table.add_row(str(i), f"{item.name}\n[dim]{item.exercise}[/dim]", dose, _minutes(item.estimated_duration_s))
     total = Text(f"Estimated time: {_minutes(plan.estimated_duration_s)} of {plan.minutes}:00", style="bold")
     cautions = Text("Before you start", style="bold underline")
-    parts: list[RenderableType] = [table, total, Text(""), cautions, _bullets(plan.cautions)]
+    parts: list[RenderableType] = []
+    if program:
+        parts += [Text(program[0], style="bold"), *(Text(line) for line in program[1:]), Text("")]
+    shown = plan.cautions[1:] if follows else plan.cautions
+    parts += [table, total, Text(""), cautions, _bullets(escape(c) for c in shown)]
     if plan.excluded:
         parts += [
             Text(""),
             Text("Left out", style="bold underline"),
-            _bullets(f"{e.name}: {e.reason}." for e in plan.excluded),
+            _bullets(escape(f"{e.name}: {e.reason}.") for e in plan.excluded),
         ]
     return Group(*parts)
 

@@ -81,8 +81,13 @@ def start(
     with runtime_for_cli() as (runtime, user):
         safety.ensure_allowed(runtime, user, session=True)
         if items is None:
-            plan = plans.make_plan(runtime, user, plan_request(minutes, equipment, no_floor, level))
-            items = [(plans.rung_exercise(runtime, i.exercise, i.rung), i.prescription) for i in plan.items]
+            snapshot = plans.plan_snapshot(runtime, user, plan_request(minutes, equipment, no_floor, level))
+            items = [(plans.rung_exercise(runtime, i.exercise, i.rung), i.prescription) for i in snapshot.plan.items]
+            from backcoach.cli.plan import program_lines
+
+            # Said before the player takes the screen, so the person knows whose program this is.
+            for line in program_lines(runtime, user, snapshot):
+                click.echo(line)
         options = PlayerOptions(auto=auto, speed=speed, voice=voice, pain_before=pain_before, pain_after=pain_after)
         code = Player(runtime, user, items, options).run()
     if code:

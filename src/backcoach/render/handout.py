@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from xml.sax.saxutils import escape
 
 from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine
 from reportlab.lib import colors
@@ -20,6 +21,20 @@ from backcoach.render.figures import FAR, NEAR, TRUNK, figure_of
 from backcoach.render.kinematics import HEAD_RADIUS, place
 
 FRAME_WIDTH = 52 * mm
+
+
+def a4_document(buffer: io.BytesIO, title: str) -> SimpleDocTemplate:
+    """Every backcoach PDF is A4 with the same margins, so a clinic's printouts line up."""
+    return SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=16 * mm,
+        rightMargin=16 * mm,
+        topMargin=14 * mm,
+        bottomMargin=14 * mm,
+        title=title,
+        author="backcoach",
+    )
 
 
 def frame_drawing(exercise: Exercise, moment: str) -> Drawing:
@@ -89,20 +104,14 @@ def handout_pdf(
     *,
     minutes: int | None = None,
     article: Article | None = None,
+    header: Sequence[str] = (),
+    item_notes: Sequence[str] | None = None,
 ) -> bytes:
     """The handout of a plan (with its `minutes`) or of a program (with the `article` it reproduces, named as a
-    person reads it: title and publisher)."""
+    person reads it: title and publisher). A clinician's program adds `header` lines (who prescribed it, the version,
+    their note) and a note for each item; both are a person's words, so they are escaped, never read as markup."""
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=16 * mm,
-        rightMargin=16 * mm,
-        topMargin=14 * mm,
-        bottomMargin=14 * mm,
-        title=f"backcoach: {title}",
-        author="backcoach",
-    )
+    doc = a4_document(buffer, f"backcoach: {title}")
     styles = getSampleStyleSheet()
     small = ParagraphStyle("small", parent=styles["BodyText"], fontSize=9, leading=11.5)
     story: list[object] = [Paragraph(f"backcoach: {title}", styles["Title"])]
@@ -112,6 +121,7 @@ def handout_pdf(
     if article is not None:
         intro.append(f"From the article {article.cite}.")
     intro.append("Not medical advice: stop any exercise that makes your pain worse.")
+    story += [Paragraph(escape(line), styles["BodyText"]) for line in header]
     story += [Paragraph(" ".join(intro), styles["BodyText"]), Spacer(1, 4 * mm)]
     for number, (exercise, dose) in enumerate(items, 1):
         frames = Table(
@@ -122,6 +132,10 @@ def handout_pdf(
         text = [
             Paragraph(f"{number}. {exercise.name}", styles["Heading2"]),
             Paragraph(f"<b>Dose:</b> {describe(dose, today=True)}", small),
+        ]
+        if item_notes is not None and item_notes[number - 1]:
+            text.append(Paragraph(f"<b>Notes:</b> {escape(item_notes[number - 1])}", small))
+        text += [
             Paragraph(f"<b>How</b>{steps}", small),
             Paragraph(f"<b>Form cues</b>{cues}", small),
         ]

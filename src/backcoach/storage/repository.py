@@ -21,6 +21,8 @@ from backcoach.storage.models import (
     AuthToken,
     Base,
     CareLink,
+    ClearanceRow,
+    ClinicianNote,
     Invitation,
     OutcomeRow,
     Program,
@@ -996,3 +998,342 @@ def account_role(db: Session, user_id: int) -> tuple[str, str | None] | None:
     """An account's role and the name it shows others (its display name, else its email); None when it is gone."""
     row = db.execute(select(User.role, func.coalesce(User.display_name, User.email)).where(User.id == user_id)).first()
     return (row[0], row[1]) if row is not None else None
+
+
+# Following patients (clinician mode's dashboard, patient page, notes and clearances; docs/clinician.md "Following
+# patients"). `FollowRepository` reads all of one clinician's patients at once, one statement per kind of fact, for
+# `Runtime.care_all`; `PatientFollow` is one patient's notes and clearances, inside `Runtime.care`.
+
+
+class LinkedPatient(NamedTuple):
+    id: int
+    email: str | None
+    since: dt.datetime
+    preferences: dict[str, Any] | None
+
+
+class ScreenFacts(NamedTuple):
+    patient_id: int
+    id: int
+    taken_at: dt.datetime
+    clearance: str
+    reasons: list[Any]
+    advice: str
+
+
+class SessionFacts(NamedTuple):
+    patient_id: int
+    id: int
+    date: dt.date
+    pain_before: int
+    pain_after: int | None
+    pain_next_morning: int | None
+
+
+class ItemFacts(NamedTuple):
+    session_id: int
+    exercise: str
+    pain_during: int | None
+
+
+class VersionFacts(NamedTuple):
+    patient_id: int
+    program_id: int
+    created_at: dt.datetime
+    body: dict[str, Any]
+    """Only the schedule's fields of the version's body: start_date, days_per_week, days, sessions_per_day."""
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    id: int
+    clinician_id: int | None
+    clinician_name: str
+    session_id: int | None
+    body: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ClearanceFacts:
+    id: int
+    screening_id: int
+    clinician_name: str
+    note: str
+    at: dt.datetime
+
+
+def _patients() -> Any:
+    """The list of patient ids a statement below is run for (one parameter, expanded when it runs)."""
+    return bindparam("patients", expanding=True)
+
+
+_LINKED = (
+    select(CareLink.patient_id, User.email, CareLink.accepted_at, User.preferences)
+    .join(User, User.id == CareLink.patient_id)
+    .where(CareLink.clinician_id == bindparam("clinician"), CareLink.ended_at.is_(None))
+    .order_by(CareLink.accepted_at, CareLink.id)
+)
+_CLINICIAN_NAME = select(func.coalesce(User.display_name, User.email)).where(
+    User.id == bindparam("clinician"), User.role == "clinician"
+)
+_SCREEN_RANKED = (
+    select(
+        Screening.user_id,
+        Screening.id,
+        Screening.taken_at,
+        Screening.clearance,
+        Screening.reasons,
+        Screening.advice,
+        func.row_number()
+        .over(partition_by=Screening.user_id, order_by=(Screening.taken_at.desc(), Screening.id.desc()))
+        .label("n"),
+    )
+    .where(Screening.user_id.in_(_patients()))
+    .subquery()
+)
+_LATEST_SCREENS = select(*list(_SCREEN_RANKED.c)[:-1]).where(_SCREEN_RANKED.c.n == 1)
+_RECENT_SESSIONS = (
+    select(
+        SessionRow.user_id,
+        SessionRow.id,
+        SessionRow.date,
+        SessionRow.pain_before,
+        SessionRow.pain_after,
+        SessionRow.pain_next_morning,
+    )
+    .where(SessionRow.user_id.in_(_patients()), SessionRow.date >= bindparam("since"))
+    .order_by(SessionRow.user_id, SessionRow.date, SessionRow.id)
+)
+_HURT_ITEMS = (
+    select(SessionItemRow.session_id, SessionItemRow.exercise, SessionItemRow.pain_during)
+    .join(SessionRow, SessionRow.id == SessionItemRow.session_id)
+    .where(
+        SessionRow.user_id.in_(_patients()),
+        SessionRow.date >= bindparam("since"),
+        SessionItemRow.pain_during > bindparam("above"),
+    )
+    .order_by(SessionItemRow.session_id, SessionItemRow.position)
+)
+_DAYS_RANKED = (
+    select(
+        SessionRow.user_id,
+        SessionItemRow.exercise,
+        SessionRow.date,
+        func.max(SessionItemRow.pain_during).label("during"),
+        func.row_number()
+        .over(partition_by=(SessionRow.user_id, SessionItemRow.exercise), order_by=SessionRow.date.desc())
+        .label("n"),
+    )
+    .join(SessionRow, SessionRow.id == SessionItemRow.session_id)
+    .where(SessionRow.user_id.in_(_patients()), SessionRow.date >= bindparam("since"))
+    .group_by(SessionRow.user_id, SessionItemRow.exercise, SessionRow.date)
+    .subquery()
+)
+_LAST_TWO_DAYS = (
+    select(_DAYS_RANKED.c.user_id, _DAYS_RANKED.c.exercise, _DAYS_RANKED.c.date, _DAYS_RANKED.c.during)
+    .where(_DAYS_RANKED.c.n <= 2)
+    .order_by(_DAYS_RANKED.c.user_id, _DAYS_RANKED.c.exercise, _DAYS_RANKED.c.date)
+)
+_LAST_SESSIONS = (
+    select(SessionRow.user_id, func.max(SessionRow.date))
+    .where(SessionRow.user_id.in_(_patients()))
+    .group_by(SessionRow.user_id)
+)
+_NEWEST_VERSION = (
+    select(func.max(ProgramVersion.version))
+    .where(ProgramVersion.program_id == Program.id)
+    .correlate(Program)
+    .scalar_subquery()
+)
+_CURRENT_VERSIONS = (
+    select(
+        Program.patient_id,
+        Program.id,
+        ProgramVersion.created_at,
+        # Only what a schedule needs: a program's body holds every item, and decoding 200 of them cost more than
+        # the query.
+        ProgramVersion.body["start_date"].as_string(),
+        ProgramVersion.body["days_per_week"].as_integer(),
+        ProgramVersion.body["sessions_per_day"].as_integer(),
+        ProgramVersion.body["days"],
+    )
+    .join(ProgramVersion, ProgramVersion.program_id == Program.id)
+    .where(Program.patient_id.in_(_patients()), Program.ended_at.is_(None), ProgramVersion.version == _NEWEST_VERSION)
+    .order_by(Program.patient_id, Program.id)
+)
+
+
+class FollowRepository:
+    """Every patient linked to one clinician now, and the facts the dashboard's rules read about them: one
+    statement per kind of fact over all of them. The patients are read from the active links in the same
+    transaction, so no statement here reaches anyone else's rows (the isolation invariant of clinician mode)."""
+
+    def __init__(self, db: Session, clinician_id: int) -> None:
+        self.db = db
+        self.clinician_id = clinician_id
+        self._linked: list[LinkedPatient] | None = None
+
+    def name(self) -> str | None:
+        """The clinician's name as their patients see it; None for an account that is not a clinician's."""
+        return self.db.scalar(_CLINICIAN_NAME, {"clinician": self.clinician_id})
+
+    def linked(self) -> list[LinkedPatient]:
+        """The clinician's patients now, longest-standing first; nobody for an account that is not a clinician's."""
+        if self._linked is None:
+            if self.name() is None:
+                self._linked = []
+            else:
+                rows = self.db.connection().execute(_LINKED, {"clinician": self.clinician_id})
+                self._linked = [LinkedPatient(p, e, s, dict(prefs) if prefs else None) for p, e, s, prefs in rows]
+        return self._linked
+
+    def _ids(self) -> list[int]:
+        return [p.id for p in self.linked()]
+
+    def latest_screens(self) -> list[ScreenFacts]:
+        ids = self._ids()
+        if not ids:
+            return []
+        return [ScreenFacts._make(r) for r in self.db.connection().execute(_LATEST_SCREENS, {"patients": ids})]
+
+    def sessions_since(self, since: dt.date) -> list[SessionFacts]:
+        """Oldest first for each patient."""
+        ids = self._ids()
+        if not ids:
+            return []
+        rows = self.db.connection().execute(_RECENT_SESSIONS, {"patients": ids, "since": since})
+        return [SessionFacts._make(r) for r in rows]
+
+    def items_over(self, since: dt.date, above: int) -> list[ItemFacts]:
+        """The exercises done from `since` on whose pain during was over `above`: the few a flare can name."""
+        ids = self._ids()
+        if not ids:
+            return []
+        rows = self.db.connection().execute(_HURT_ITEMS, {"patients": ids, "since": since, "above": above})
+        return [ItemFacts._make(r) for r in rows]
+
+    def last_two_days(
+        self, since: dt.date, only: Iterable[int] | None = None
+    ) -> list[tuple[int, str, dt.date, int | None]]:
+        """(patient, exercise, date, worst pain during it that day): each exercise's last two days from `since`
+        on, oldest first, ranked in the database rather than read whole; for all the patients, or `only` some."""
+        linked = set(self._ids())
+        ids = [p for p in only if p in linked] if only is not None else list(linked)
+        if not ids:
+            return []
+        rows = self.db.connection().execute(_LAST_TWO_DAYS, {"patients": ids, "since": since})
+        return [(p, e, d, during) for p, e, d, during in rows]
+
+    def last_sessions(self, only: Iterable[int] | None = None) -> dict[int, dt.date]:
+        """Each patient's latest session date (for all, or `only` some), for those who have one."""
+        linked = set(self._ids())
+        ids = [p for p in only if p in linked] if only is not None else list(linked)
+        if not ids:
+            return {}
+        rows = self.db.connection().execute(_LAST_SESSIONS, {"patients": ids})
+        return {row[0]: row[1] for row in rows}
+
+    def current_versions(self) -> list[VersionFacts]:
+        """The current version of every program of theirs that has not ended."""
+        ids = self._ids()
+        if not ids:
+            return []
+        rows = self.db.connection().execute(_CURRENT_VERSIONS, {"patients": ids})
+        found = []
+        for p, i, c, start, per_week, per_day, days in rows:
+            body = {"start_date": start, "days_per_week": per_week, "days": days or ()}
+            found.append(VersionFacts(p, i, c, body | ({"sessions_per_day": per_day} if per_day else {})))
+        return found
+
+    def log_reads(self, what: str, at: dt.datetime) -> None:
+        """One line in each linked patient's access log, all in one statement; on the connection, so no patient's
+        revision changes (a read is not a change)."""
+        name = self.name()
+        if name is None or not self.linked():
+            return
+        self.db.connection().execute(
+            _LOG_ACCESS,
+            [
+                {
+                    "patient_id": p.id,
+                    "clinician_id": self.clinician_id,
+                    "clinician_name": name,
+                    "at": at,
+                    "action": "read",
+                    "what": what[:200],
+                }
+                for p in self.linked()
+            ],
+        )
+
+
+class PatientFollow:
+    """One patient's clinician notes and clearances, for a clinician inside `Runtime.care`: every query is filtered
+    by the patient, and notes also by who may read them."""
+
+    def __init__(self, db: Session, patient_id: int, clinician_id: int) -> None:
+        self.db = db
+        self.patient_id = patient_id
+        self.clinician_id = clinician_id
+
+    def shares_notes(self) -> bool:
+        """Whether the patient lets this clinician read their other clinicians' notes (on the active link)."""
+        found = self.db.scalar(
+            select(CareLink.shares_notes).where(
+                CareLink.clinician_id == self.clinician_id,
+                CareLink.patient_id == self.patient_id,
+                CareLink.ended_at.is_(None),
+            )
+        )
+        return bool(found)
+
+    def notes(self) -> list[NoteRow]:
+        """The notes this clinician may read, newest first: their own, and the others' only when shared."""
+        query = select(ClinicianNote).where(ClinicianNote.patient_id == self.patient_id)
+        if not self.shares_notes():
+            query = query.where(ClinicianNote.clinician_id == self.clinician_id)
+        rows = self.db.scalars(query.order_by(ClinicianNote.created_at.desc(), ClinicianNote.id.desc()))
+        return [NoteRow(r.id, r.clinician_id, r.clinician_name, r.session_id, r.body, r.created_at) for r in rows]
+
+    def has_session(self, session_id: int) -> bool:
+        found = self.db.scalar(
+            select(SessionRow.id).where(SessionRow.id == session_id, SessionRow.user_id == self.patient_id)
+        )
+        return found is not None
+
+    def add_note(self, name: str, body: str, session_id: int | None, at: dt.datetime) -> NoteRow:
+        row = ClinicianNote(
+            patient_id=self.patient_id,
+            clinician_id=self.clinician_id,
+            clinician_name=name,
+            session_id=session_id,
+            body=body,
+            created_at=at,
+        )
+        self.db.add(row)
+        self.db.flush()
+        return NoteRow(row.id, row.clinician_id, row.clinician_name, row.session_id, row.body, row.created_at)
+
+    def clearances(self) -> list[ClearanceFacts]:
+        """Every clearance recorded for the patient, by any clinician, newest first: a clearance changes what the
+        patient may do, so each of their clinicians sees it (the patient agreed to that in the consent)."""
+        rows = self.db.scalars(
+            select(ClearanceRow)
+            .where(ClearanceRow.patient_id == self.patient_id)
+            .order_by(ClearanceRow.at.desc(), ClearanceRow.id.desc())
+        )
+        return [ClearanceFacts(r.id, r.screening_id, r.clinician_name, r.note, r.at) for r in rows]
+
+    def add_clearance(self, screening_id: int, name: str, note: str, at: dt.datetime) -> ClearanceFacts:
+        row = ClearanceRow(
+            patient_id=self.patient_id,
+            screening_id=screening_id,
+            clinician_id=self.clinician_id,
+            clinician_name=name,
+            note=note,
+            at=at,
+        )
+        self.db.add(row)
+        self.db.flush()
+        return ClearanceFacts(row.id, row.screening_id, row.clinician_name, row.note, row.at)

@@ -126,7 +126,20 @@ def account(request: Request, runtime: RuntimeDep, caller: PageCaller) -> HTMLRe
     mine = clinic.links(runtime, me.user_id)
     log = clinic.access_log(runtime, me.user_id)
     invited = clinic.invitations(runtime, me.user_id) if me.role == "clinician" else []
-    return render(request, "account.html", me, feed=feed, latest=latest, links=mine, log=log, invitations=invited)
+    from backcoach.app.handouts import assigned
+
+    program = assigned(runtime, me.user_id)
+    return render(
+        request,
+        "account.html",
+        me,
+        feed=feed,
+        latest=latest,
+        links=mine,
+        log=log,
+        invitations=invited,
+        assigned=program,
+    )
 
 
 @router.get("/account/export.json")

@@ -136,6 +136,8 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, runtime
         api,
         catalogue_pages,
         clinic_api,
+        clinic_pages,
+        follow_api,
         history_pages,
         learn,
         link_pages,
@@ -157,6 +159,11 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, runtime
     app.include_router(learn.api_router)
     app.include_router(pwa.router)
     app.include_router(programs_api.router)
+    app.include_router(follow_api.router)
+    app.include_router(clinic_pages.router)
+    from backcoach.web import handout_api
+
+    app.include_router(handout_api.router)
     learn.install(pages.templates())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

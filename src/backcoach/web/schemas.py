@@ -367,7 +367,8 @@ class ProgramCreateIn(_In):
     """Where a new program comes from: exactly one of an article program, a template or a full program."""
 
     article: str | None = Field(None, description="one of the five article programs (GET /api/v1/programs)")
-    template: StrictInt | None = Field(None, ge=1, description="one of the clinician's own templates")
+    # Bounded like every row id: a larger one overflowed the database's integer and was a 500 (found by the fuzzer).
+    template: StrictInt | None = Field(None, ge=1, le=2**63 - 1, description="one of the clinician's own templates")
     program: PrescribedProgram | None = Field(None, description="a full program")
     start_date: dt.date | None = Field(None, description="for an article or a template; default today")
 
@@ -413,3 +414,122 @@ class TemplateOut(_Out):
     created_at: dt.datetime
     updated_at: dt.datetime
     program: ProgramDraft
+
+
+# Following patients: the dashboard, one patient's summary, notes and clearances (docs/clinician.md "Following
+# patients" and "Clearances")
+
+AttentionKind = Literal["red-flag", "flare", "stepped-down", "no-session", "adherence"]
+
+
+class AttentionOut(_Out):
+    kind: AttentionKind = Field(description="most urgent first: red-flag, flare, stepped-down, no-session, adherence")
+    words: str = Field(description="the reason in words")
+
+
+class DashboardPatientOut(_Out):
+    id: int
+    name: str
+    email: str | None
+    since: dt.datetime
+    last_session: dt.date | None
+    attention: list[AttentionOut] = Field(description="every reason to look at this patient, most urgent first")
+
+
+class DashboardOut(_Out):
+    patients: list[DashboardPatientOut] = Field(description="who needs attention first, then the rest by name")
+
+
+class ScreenSeenOut(_Out):
+    id: int = Field(description="what a clearance names in screen_id")
+    taken_at: dt.datetime
+    clearance: Clearance
+    label: str
+    blocks: bool
+    reasons: list[str]
+
+
+class ClearanceOut(_Out):
+    id: int
+    screen_id: int = Field(description="the safety check it cleared")
+    clinician: str
+    note: str
+    at: dt.datetime
+
+
+class WeekAdherenceOut(_Out):
+    week_start: dt.date
+    done: int
+    prescribed: int | None = Field(description="sessions the program asked for that week (to today); null: none")
+
+
+class PainWeekOut(_Out):
+    week_start: dt.date
+    sessions: int
+    before: float
+    after: float | None
+    next_morning: float | None
+
+
+class DoseRunOut(_Out):
+    rung: str
+    rung_name: str
+    first: dt.date
+    last: dt.date
+    dose: str
+    repetitions: int
+    sessions: int
+    unfinished: int
+
+
+class ExerciseDosesOut(_Out):
+    exercise: str
+    name: str
+    runs: list[DoseRunOut]
+
+
+class FollowedProgramOut(_Out):
+    id: int
+    title: str
+    version: int
+    prescribed_by: str
+    days_per_week: int
+    sessions_per_day: int
+    start_date: dt.date
+
+
+class NoteOut(_Out):
+    id: int
+    clinician: str
+    own: bool = Field(description="written by the caller")
+    session_id: int | None
+    body: str
+    created_at: dt.datetime
+
+
+class PatientSummaryOut(_Out):
+    patient: PatientOut
+    today: dt.date = Field(description="the patient's own day, in their time zone")
+    attention: list[AttentionOut]
+    screen: ScreenSeenOut | None
+    clearances: list[ClearanceOut]
+    program: FollowedProgramOut | None
+    adherence: list[WeekAdherenceOut]
+    pain: list[PainWeekOut]
+    outcome: OutcomesOut
+    doses: list[ExerciseDosesOut]
+    notes: list[NoteOut]
+
+
+class NoteIn(_In):
+    body: Annotated[str, Field(min_length=1, max_length=2000)]
+    session_id: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = Field(
+        default=None, description="one of the patient's sessions, when the note is about it"
+    )
+
+
+class ClinicClearanceIn(_In):
+    screen_id: Annotated[int, Field(ge=1, le=2**63 - 1)] = Field(
+        description="the latest safety check, which the clinician read: a newer one is never cleared unread"
+    )
+    note: Annotated[str, Field(min_length=1, max_length=2000)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from backcoach.app import accounts, history, outcomes, plans, preferences
+from backcoach.app import accounts, handouts, history, outcomes, plans, preferences
 from backcoach.domain.errors import NotFound
 from backcoach.web import cached
 from backcoach.web.deps import PageCaller, RuntimeDep
@@ -29,11 +29,17 @@ async def today(request: Request, runtime: RuntimeDep, caller: PageCaller) -> HT
         prefs = preferences.current(runtime, me.user_id)
         day = runtime.today(preferences.zone_of(runtime, prefs))
         done = history.sessions_on(runtime, me.user_id, day)
+        assigned = handouts.assigned(runtime, me.user_id)
+        following = snapshot.program is not None
         page = render(
             request,
             "today.html",
             me,
             plan=snapshot.plan,
+            assigned=assigned,
+            following=following,
+            # The plan's first caution names the program; the program's card says it better.
+            cautions=snapshot.plan.cautions[1:] if following else snapshot.plan.cautions,
             outcome_due=outcome_due,
             done=done,
             per_day=prefs.sessions_per_day,
@@ -68,3 +74,12 @@ def calendar(token: str, runtime: RuntimeDep) -> Response:
     zone = preferences.zone_of(runtime, prefs)
     body = plan_calendar(prefs, runtime.today(zone), runtime.now(), zone)
     return Response(body, media_type="text/calendar", headers={"Cache-Control": "no-store"})
+
+
+@router.get("/today/program.pdf")
+def today_program_handout(runtime: RuntimeDep, caller: PageCaller) -> Response:
+    """The patient's assigned program as a printable handout, with their clinician's notes."""
+    from backcoach.web.handout_api import handout_response
+
+    me = signed_in(caller)
+    return handout_response(handouts.my_handout(runtime, me.user_id))
