@@ -9,6 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 .PHONY: run test check bench simulate thorough install dev clean
 
 run: $(STAMP)
+	scripts/ensure-pose >/dev/null || echo "The camera coach could not be installed (scripts/ensure-pose); the app runs without it." >&2
 	$(BIN)/backcoach serve
 
 test: $(DEV_STAMP)
@@ -18,7 +19,8 @@ test: $(DEV_STAMP)
 	$(BIN)/lint-imports
 	scripts/ensure-tools
 	scripts/ensure-js >/dev/null
-	HYPOTHESIS_PROFILE=ci BACKCOACH_TEST_POSTGRES_URL="$$(scripts/ensure-postgres)" $(BIN)/pytest
+	scripts/ensure-pose >/dev/null && scripts/ensure-test-media >/dev/null
+	HYPOTHESIS_PROFILE=ci BACKCOACH_REQUIRE_POSE=1 BACKCOACH_TEST_POSTGRES_URL="$$(scripts/ensure-postgres)" $(BIN)/pytest
 
 # The fast loop while you work (under a minute): the same checks, and every test not marked slow (no browser,
 # tmux, server or process) on both cores, with a small hypothesis budget. `make test` (and CI) runs everything.
@@ -41,8 +43,10 @@ bench: $(DEV_STAMP)
 	$(BIN)/python -m bench.startup > /dev/null
 	$(BIN)/python -m bench.weight > /dev/null
 	$(BIN)/python -m bench.timing > /dev/null
+	$(BIN)/python -m bench.camera_signals > /dev/null
 	BACKCOACH_BENCH_POSTGRES_URL="$$(scripts/ensure-postgres)" $(BIN)/python -m bench.web > /dev/null
 	BACKCOACH_BENCH_POSTGRES_URL="$$(scripts/ensure-postgres)" $(BIN)/python -m bench.clinic > /dev/null
+	scripts/ensure-pose >/dev/null && scripts/ensure-test-media >/dev/null && $(BIN)/python -m bench.camera > /dev/null
 	$(BIN)/python -m bench.report
 
 # The dose rules followed by 1,000 simulated people for 12 weeks; writes bench/results/simulate.json and the

@@ -222,3 +222,92 @@ def test_axe_finds_nothing_serious_on_any_page_at_either_size_light_or_dark(
     assert not findings.problems, "axe-core found serious or critical violations:\n" + describe(findings.problems)
     assert not findings.wide, f"wider than the screen: {findings.wide}"
     assert not findings.errors, findings.errors
+
+
+# The clinician's pages (docs/clinician.md): the dashboard, a patient's page, the prescription editor (as it opens,
+# and with a problem next to a field), the templates, a template, a new template, and the invitation page a patient
+# opens. Set up through the API; each page looked at as in the tour above.
+
+CLINIC_PAGES = 9
+
+
+def clinic_tour(page: Any, base: str, patient_id: int, template_id: int, link: str, look: Callable[..., None]) -> None:
+    go(page, f"{base}/clinic")
+    look("clinic")
+    go(page, f"{base}/clinic/patients/{patient_id}")
+    look("clinic-patient")
+    editor = f"{base}/clinic/patients/{patient_id}/program"
+    go(page, editor)
+    look("clinic-prescribe")
+    page.locator("input[name=days_per_week]").fill("9")
+    page.get_by_role("button", name=re.compile(r"^(Save as version|Prescribe this program)")).click()
+    page.wait_for_selector("#problem-days_per_week")
+    look("clinic-prescribe-problem")
+    go(page, f"{base}/clinic/templates")
+    look("clinic-templates")
+    go(page, f"{base}/clinic/templates/{template_id}")
+    look("clinic-template")
+    go(page, f"{base}/clinic/templates/new?start=article:staged-low-back")
+    look("clinic-template-new")
+    go(page, f"{base}/clinic/patients/{patient_id}/program?start=template:{template_id}")
+    look("clinic-prescribe-template")
+    # The invitation page, as the patient it is for sees it.
+    page.context.clear_cookies()
+    go(page, base + link)
+    page.get_by_label("Email").fill("invited@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(base + link)
+    look("link")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_axe_finds_nothing_serious_on_the_clinicians_pages(browser: Any, server: str, axe_source: str) -> None:
+    from tests.web.test_clinic_pages import SESSION, _account, _call
+
+    ada = _account(server, "ada@example.org", role="clinician", display_name="Dr Ada Lee", profession="physio")
+    code = _call(server, "POST", "/api/v1/clinic/invitations", token=ada)["code"]
+    pat = _account(server, "pat@example.org")
+    _call(server, "POST", "/api/v1/clinicians/accept", {"code": code}, token=pat)
+    _call(server, "POST", "/api/v1/sessions", {**SESSION, "pain_after": 6}, token=pat)
+    patient_id = _call(server, "GET", "/api/v1/me", token=pat)["id"]
+    _call(server, "POST", f"/api/v1/clinic/patients/{patient_id}/programs", {"article": "ten-exercises"}, token=ada)
+    draft = {"title": "Gentle", "days_per_week": 3, "items": [{"exercise": "bridge", "rung": "bridge", "dose": {}}]}
+    template_id = _call(server, "POST", "/api/v1/clinic/templates", {"name": "Gentle", "program": draft}, token=ada)[
+        "id"
+    ]
+    link = "/link/" + _call(server, "POST", "/api/v1/clinic/invitations", token=ada)["code"]
+    _account(server, "invited@example.org")
+
+    findings = Findings()
+    folder = output_folder("web")
+    for size, viewport in SIZES.items():
+        for scheme in ("light", "dark"):
+            context = browser.new_context(viewport=viewport, color_scheme=scheme)
+            page = context.new_page()
+            page.on("pageerror", lambda exc: findings.errors.append(str(exc)))
+            go(page, f"{server}/signin")
+            page.get_by_label("Email").fill("ada@example.org")
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_load_state()
+
+            def look(
+                name: str, *, full_page: bool = True, size: str = size, scheme: str = scheme, page: Any = page
+            ) -> None:
+                where = f"{name}-{size}-{scheme}"
+                page.wait_for_load_state()
+                page.screenshot(path=str(folder / f"{where}.png"), full_page=full_page)
+                if page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth"):
+                    findings.wide.append(where)
+                found = violations(page, axe_source)
+                if found:
+                    findings.problems[where] = found
+                findings.looked.append(where)
+
+            clinic_tour(page, server, patient_id, template_id, link, look)
+            context.close()
+    assert len(findings.looked) == 4 * CLINIC_PAGES, findings.looked
+    assert not findings.problems, "axe-core found serious or critical violations:\n" + describe(findings.problems)
+    assert not findings.wide, f"wider than the screen: {findings.wide}"
+    assert not findings.errors, findings.errors

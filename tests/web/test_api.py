@@ -302,7 +302,14 @@ def test_every_body_has_a_schema(client: TestClient) -> None:
             bodies = {"request": operation.get("requestBody")} if "requestBody" in operation else {}
             bodies |= {code: r for code, r in operation["responses"].items() if code.startswith("2") and code != "204"}
             for which, body in bodies.items():
-                schema = (body or {}).get("content", {}).get("application/json", {}).get("schema")
+                content = (body or {}).get("content", {})
+                # A PDF is the one body that is not JSON: it says so, as a binary string, and nothing else.
+                if "application/pdf" in content:
+                    pdf = content["application/pdf"].get("schema")
+                    if set(content) != {"application/pdf"} or pdf != {"type": "string", "format": "binary"}:
+                        problems.append(f"{method.upper()} {path} {which}: a PDF described as {content}")
+                    continue
+                schema = content.get("application/json", {}).get("schema")
                 why = "no schema" if not schema else vague(schema, components)
                 if why:
                     problems.append(f"{method.upper()} {path} {which}: {why}")

@@ -200,6 +200,15 @@ def get_program(runtime: Runtime, clinician_id: int, patient_id: int, program_id
     return _read(stored)
 
 
+def editor_view(runtime: Runtime, clinician_id: int, patient_id: int) -> tuple[str, list[Prescribed]]:
+    """For the web app's prescription editor: the patient's email and the programs this clinician prescribed them,
+    oldest first, in one read (so one line in the patient's access log)."""
+    with runtime.care(clinician_id, patient_id, "read", "your email and programs, for the prescription editor") as repo:
+        email = repo.email() or f"patient {patient_id}"
+        stored = PatientPrograms(repo.db, patient_id).programs(clinician_id)
+    return email, [_read(s) for s in stored]
+
+
 # The patient's side
 
 

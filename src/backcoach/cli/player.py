@@ -12,6 +12,7 @@ import math
 import os
 import select
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -155,6 +156,26 @@ class Voice:
             self._current.terminate()
 
 
+@contextmanager
+def _uninterrupted() -> Iterator[None]:
+    """A Ctrl-C that arrives while an exercise is being stored takes effect once it is stored. Raised in the middle
+    of the write, it could leave the transaction open with SQLite's write lock held, and the partial session saved
+    after it would then wait for a lock its own process never lets go of."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, _frame: caught.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
 @dataclass
 class PlayerOptions:
     auto: bool = False
@@ -206,7 +227,8 @@ class Player:
 
     def _flush(self) -> None:
         while self._pending:
-            self._save(self._pending.pop(0))
+            with _uninterrupted():
+                self._save(self._pending.pop(0))
 
     def _save(self, event: ExerciseEnded) -> None:
         if self.session_id is None or not event.saved:

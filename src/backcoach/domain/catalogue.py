@@ -16,6 +16,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import Field, ValidationError, model_validator
 
+from backcoach.domain.camera import CameraRules
 from backcoach.domain.model import Frozen
 from backcoach.domain.vocab import Category, Direction, Equipment, Level, Position, SpinalDirection, Target
 
@@ -127,6 +128,8 @@ class Exercise(Frozen):
     tempo: Tempo
     spoken: Spoken
     sources: Annotated[list[Source], Field(min_length=1)]
+    camera: CameraRules | None = None
+    """The camera coach's rules (`domain/camera.py`): the `[camera]` table of the exercise's file."""
     rung: str | None = Field(default=None, exclude=True)
     """Set only on the exercise as one rung of its ladder is done (`ladders.rung_exercise`): which rung. Never in
     the data files or the JSON; it travels with the exercise so a guided session can record the rung it did."""

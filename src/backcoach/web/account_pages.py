@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -33,6 +34,18 @@ def favicon() -> Response:
     return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
+def safe_next(value: str) -> str | None:
+    """Where to go back to after signing in or up: a path on this site, or None. Anything that a browser could read
+    as another origin ("//host", "/\\host", "https:...", control characters) is refused, so a link to our sign-in
+    page can never send a person elsewhere with their fresh sign-in."""
+    if not value.startswith("/") or value.startswith("//") or "\\" in value or len(value) > 2000:
+        return None
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in value):
+        return None
+    parts = urlsplit(value)
+    return value if not parts.scheme and not parts.netloc else None
+
+
 def _sign_in(request: Request, runtime: Runtime, user_id: int, to: str) -> RedirectResponse:
     issued = accounts.issue_token(runtime, user_id, "browser")
     response = redirect(to)
@@ -49,8 +62,8 @@ def _sign_in(request: Request, runtime: Runtime, user_id: int, to: str) -> Redir
 
 
 @router.get("/signup", response_class=HTMLResponse)
-def signup_form(request: Request, caller: PageCaller) -> HTMLResponse:
-    return render(request, "signup.html", caller, minimum=accounts.MIN_PASSWORD)
+def signup_form(request: Request, caller: PageCaller, next: str = "") -> HTMLResponse:
+    return render(request, "signup.html", caller, minimum=accounts.MIN_PASSWORD, next=safe_next(next))
 
 
 @router.post("/signup", response_class=HTMLResponse)
@@ -63,10 +76,12 @@ def signup(
     role: Annotated[str, Form()] = "patient",
     display_name: Annotated[str, Form()] = "",
     profession: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, None, csrf)
+    back = safe_next(next)
     again = {"minimum": accounts.MIN_PASSWORD, "email": email, "role": role, "display_name": display_name}
-    again["profession"] = profession
+    again |= {"profession": profession, "next": back}
     try:
         account = accounts.register(runtime, email, password, role, display_name or None, profession or None)
     except InvalidInput as exc:
@@ -74,12 +89,13 @@ def signup(
     except accounts.EmailTaken:
         message = "An account with this email already exists: sign in instead."
         return render(request, "signup.html", None, 409, error=message, **again)
-    return _sign_in(request, runtime, account.id, "/account" if account.role == "clinician" else "/onboarding")
+    first = "/account" if account.role == "clinician" else "/onboarding"
+    return _sign_in(request, runtime, account.id, back or first)
 
 
 @router.get("/signin", response_class=HTMLResponse)
-def signin_form(request: Request, caller: PageCaller) -> HTMLResponse:
-    return render(request, "signin.html", caller)
+def signin_form(request: Request, caller: PageCaller, next: str = "") -> HTMLResponse:
+    return render(request, "signin.html", caller, next=safe_next(next))
 
 
 @router.post("/signin", response_class=HTMLResponse)
@@ -89,19 +105,21 @@ def signin(
     email: Annotated[str, Form()],
     password: Annotated[str, Form()],
     csrf: Csrf,
+    next: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, None, csrf)
+    back = safe_next(next)
     try:
         account = accounts.authenticate(runtime, email, password, client_of(request))
     except accounts.TooManyAttempts as exc:
         minutes = max(1, exc.retry_after // 60)
         message = f"Too many failed sign-ins. Please wait about {minutes} minutes and try again."
-        response = render(request, "signin.html", None, 429, error=message, email=email)
+        response = render(request, "signin.html", None, 429, error=message, email=email, next=back)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except accounts.BadCredentials:
-        return render(request, "signin.html", None, 401, error="Wrong email or password.", email=email)
-    next_page = "/today" if preferences.saved(runtime, account.id) else "/onboarding"
+        return render(request, "signin.html", None, 401, error="Wrong email or password.", email=email, next=back)
+    next_page = back or ("/today" if preferences.saved(runtime, account.id) else "/onboarding")
     return _sign_in(request, runtime, account.id, next_page)
 
 

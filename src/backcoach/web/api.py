@@ -17,6 +17,7 @@ from backcoach import content
 from backcoach.app import accounts, history, outcomes, plans, preferences, safety
 from backcoach.app.runtime import Runtime
 from backcoach.app.transfer import export_account, import_account
+from backcoach.domain.camera import CameraRules
 from backcoach.domain.catalogue import Exercise
 from backcoach.domain.errors import NotFound
 from backcoach.domain.history import SessionRecord
@@ -161,6 +162,18 @@ def exercises(runtime: RuntimeDep) -> list[Exercise]:
 @router.get("/exercises/{exercise_id}", response_model=Exercise, tags=["content"], responses=NOT_FOUND)
 def exercise(exercise_id: str, runtime: RuntimeDep) -> Exercise:
     return exercise_of(runtime, exercise_id)
+
+
+# The camera coach's rule set for one exercise (docs/camera.md, "Signals and rules"), kept as its own block.
+
+
+@router.get("/exercises/{exercise_id}/camera", response_model=CameraRules, tags=["content"], responses=NOT_FOUND)
+def exercise_camera(exercise_id: str, runtime: RuntimeDep) -> CameraRules:
+    """What the camera coach measures in this exercise, or why it cannot (`reliable` false)."""
+    rules = exercise_of(runtime, exercise_id).camera
+    if rules is None:
+        raise NotFound(f"exercise {exercise_id!r} has no camera rules")
+    return rules
 
 
 @router.get("/programs", response_model=list[Program], tags=["content"])

@@ -21,11 +21,13 @@ from backcoach.web.offload import stop_writer
 
 STATIC = Path(__file__).parent / "static"
 
-# Scripts only from this origin (never inline), nothing embeds these pages, and forms only post back here.
+# Scripts only from this origin (never inline), nothing embeds these pages, and forms only post back here. The
+# camera coach's pose runtime is WebAssembly ('wasm-unsafe-eval' compiles it; no 'unsafe-eval') in a worker from
+# this origin; connect-src 'self' keeps every frame and landmark on the device (docs/camera.md).
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-    "connect-src 'self'; media-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-    "frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; media-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
@@ -33,7 +35,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Permissions-Policy": "camera=(self), microphone=(), geolocation=()",  # the camera coach, this origin only
 }
 
 
@@ -83,7 +85,11 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, runtime
     app.state.runtime = runtime_
     from starlette.middleware.gzip import GZipMiddleware
 
-    app.add_middleware(GZipMiddleware, minimum_size=800)
+    from backcoach.web import camera
+
+    app.add_middleware(
+        GZipMiddleware, minimum_size=800, exclude_content_types=("text/event-stream", *camera.UNCOMPRESSED)
+    )
 
     app.add_middleware(SecurityHeaders)
 
@@ -161,9 +167,11 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now, runtime
     app.include_router(programs_api.router)
     app.include_router(follow_api.router)
     app.include_router(clinic_pages.router)
-    from backcoach.web import handout_api
+    from backcoach.web import handout_api, prescribe_pages
 
     app.include_router(handout_api.router)
+    app.include_router(camera.router)
+    app.include_router(prescribe_pages.router)
     learn.install(pages.templates())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

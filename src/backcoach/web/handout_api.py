@@ -16,7 +16,16 @@ from backcoach.web.deps import ApiCaller, RowId, RuntimeDep
 
 router = APIRouter(prefix="/api/v1")
 
-PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}, "description": "a PDF"}}
+
+class PdfResponse(Response):
+    """Named as the routes' response class so OpenAPI lists their 200 as a PDF, not as JSON with no schema."""
+
+    media_type = "application/pdf"
+
+
+PDF: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}, "description": "a PDF"}
+}
 CLINIC: dict[int | str, dict[str, Any]] = {
     **PDF,
     401: {"description": "no valid token"},
@@ -26,9 +35,8 @@ CLINIC: dict[int | str, dict[str, Any]] = {
 
 
 def _pdf(body: bytes, filename: str) -> Response:
-    return Response(
+    return PdfResponse(
         body,
-        media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "no-store"},
     )
 
@@ -96,7 +104,7 @@ def report_response(report: Report) -> Response:
 
 @router.get(
     "/clinic/patients/{patient_id}/programs/{program_id}/handout.pdf",
-    response_class=Response,
+    response_class=PdfResponse,
     tags=["clinic"],
     responses=CLINIC,
 )
@@ -107,7 +115,7 @@ def program_handout(patient_id: RowId, program_id: RowId, runtime: RuntimeDep, c
 
 @router.get(
     "/clinic/patients/{patient_id}/report.pdf",
-    response_class=Response,
+    response_class=PdfResponse,
     tags=["clinic"],
     responses={**CLINIC, 422: {"description": "weeks out of range"}},
 )
@@ -123,7 +131,7 @@ def progress_report(
 
 @router.get(
     "/program/handout.pdf",
-    response_class=Response,
+    response_class=PdfResponse,
     tags=["programs"],
     responses={**PDF, 401: {"description": "no valid token"}, 404: {"description": "no program prescribed"}},
 )

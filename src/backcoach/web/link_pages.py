@@ -5,6 +5,7 @@ do, with Accept and Decline; and the account page's forms that end a link, switc
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -17,8 +18,11 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/link/{code}", response_class=HTMLResponse)
-def link_page(code: str, request: Request, runtime: RuntimeDep, caller: PageCaller) -> HTMLResponse:
-    me = signed_in(caller)
+def link_page(code: str, request: Request, runtime: RuntimeDep, caller: PageCaller) -> Response:
+    if caller is None:
+        # Someone given the link before they have an account (or signed in) comes back to it afterwards.
+        return redirect("/signin?" + urlencode({"next": f"/link/{quote(code, safe='')}"}))
+    me = caller
     return render(request, "link.html", me, preview=clinic.preview(runtime, me.user_id, code), code=code)
 
 
