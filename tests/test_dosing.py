@@ -25,7 +25,7 @@ from backcoach.domain.dosing import (
     positions,
 )
 from backcoach.domain.ladders import Ladder, article_ceilings, longest_time_s, rung_exercise
-from backcoach.domain.timeline import START_REPS, exercise_duration
+from backcoach.domain.timeline import START_REPS, exercise_duration, resolve
 from tests.strategies import examples
 
 DAY = dt.date(2026, 11, 2)
@@ -219,6 +219,67 @@ def test_rule_7_a_flare_below_a_rungs_start_moves_to_the_rung_below() -> None:
     down = plan("bridge", [did(standard_start, 0, morning=5)], 1)
     assert down.decision == "regress"
     assert down.rung == "bridge/short"
+
+
+def test_rule_7_a_step_down_from_a_dose_below_the_rungs_start_asks_less_not_more() -> None:
+    """A clinician kept the bridge at one set of 10, below the standard rung's start (3 sets of 15); after a flare,
+    the rung below's top (3 sets of 15 short bridges) would be more work, not less."""
+    kept = DoseDecision("bridge", "bridge", "Bridge", Prescription(reps=10), "hold", "")
+    down = plan("bridge", [did(kept, 0, during=6)], 1)
+    assert down.decision == "regress"
+    assert down.rung == "bridge/short"
+    assert (down.prescription.reps or 0) <= 10
+    assert (down.prescription.sets or 1) == 1
+
+
+def recorded_dose(e: Exercise, ladder: Ladder, draw: st.DrawFn) -> tuple[str, Prescription]:
+    rung = draw(st.sampled_from([r.id for r in ladder.rungs]))
+    reps = draw(st.none() | st.integers(1, 40))
+    hold = draw(st.none() | st.integers(1, 60))
+    sets = draw(st.none() | st.integers(1, 4))
+    return rung, Prescription(reps=reps, hold_s=hold, sets=sets, rest_s=30 if sets and sets > 1 else None)
+
+
+@st.composite
+def off_ladder(draw: st.DrawFn) -> tuple[str, str, Prescription, Day, int]:
+    exercise_id = draw(exercise_ids)
+    e, ladder = ex(exercise_id)
+    rung, dose = recorded_dose(e, ladder, draw)
+    return exercise_id, rung, dose, draw(days), draw(st.sampled_from([1, 2, 7, 15, 30]))
+
+
+@settings(max_examples=examples(300), suppress_health_check=[HealthCheck.too_slow])
+@given(case=off_ladder())
+def test_any_recorded_dose_steps_down_to_no_longer_and_never_to_a_harder_rung(
+    case: tuple[str, str, Prescription, Day, int],
+) -> None:
+    """Whatever dose was recorded (a clinician's, an import's, one shortened to fit the time), a step down never
+    takes longer than it did, never moves to a harder rung, and a big flare at least halves the time."""
+    exercise_id, rung, dose, d, gap = case
+    e, ladder = ex(exercise_id)
+    attempt = Attempt(
+        date=DAY,
+        prescription=dose,
+        completed=d.completed,
+        difficulty=d.difficulty,  # type: ignore[arg-type]
+        pain_during=d.during,
+        pain_before=d.before,
+        pain_after=d.after,
+        pain_next_morning=d.morning,
+        rung=rung,
+    )
+    decided = next_dose(e, ladder, [attempt], on=DAY + dt.timedelta(days=gap), pains=[(DAY, d.before)])
+    if decided.decision != "regress":
+        return
+    done = exercise_duration(rung_exercise(e, ladder.get(rung)), resolve(dose))
+    after = exercise_duration(rung_exercise(e, ladder.get(decided.rung)), decided.prescription)
+    smallest = positions(e, ladder)[0]
+    is_bottom = decided.rung == smallest.rung.id and decided.prescription == smallest.dose
+    assert after <= done or is_bottom, (decided, done, after)
+    assert ladder.index(decided.rung) <= ladder.index(rung)
+    limits = Limits.for_baseline(baseline([(DAY, d.before)], DAY + dt.timedelta(days=gap)))
+    if limits.big_flare(attempt) and not is_bottom:
+        assert after <= done / 2, (decided, done, after)
 
 
 def test_rule_7_the_session_flare_steps_down_every_exercise_in_it() -> None:

@@ -288,6 +288,16 @@ def _halfway(steps: Sequence[Position], i: int) -> int:
     return below[-1] if below else 0
 
 
+def _no_longer(steps: Sequence[Position], to: int, seconds: float) -> int:
+    """`to`, unless it takes longer than `seconds`: then the highest position below it that does not (the bottom if
+    none does). A step down is for less, and a lower rung's top can take longer than the dose a person did on the
+    rung above, most of all a clinician's dose set below that rung's start."""
+    if steps[to].seconds <= seconds:
+        return to
+    below = [j for j in range(to) if steps[j].seconds <= seconds]
+    return below[-1] if below else 0
+
+
 def gentle_start(exercise: Exercise, ladder: Ladder) -> DoseDecision:
     """The first dose after a check-first screen: the standard rung at the low end of every range its article
     gives, and one set. The articles' own advice for a previous injury or disc disease is to start slowly; a
@@ -341,6 +351,8 @@ def next_dose(
             f"{steps[again].rung.name}.",
         )
 
+    # What the latest attempt took, as it was done: every step down is capped by it (`_no_longer`).
+    done_s = exercise_duration(rung_exercise(exercise, steps[here].rung), resolve(last.prescription))
     latest_day = days[-1][1]
     over = [a for a in latest_day if limits.verdict(a) == "unacceptable"]
     # Twice in a row is about the exercise itself: its own pain during, over the limit on both days. A whole
@@ -351,7 +363,7 @@ def next_dose(
         rung_index = ladder.index(steps[here].rung.id)
         if rung_index > 0:
             easier = ladder.rungs[rung_index - 1]
-            to = next(i for i, p in enumerate(steps) if p.rung.id == easier.id)
+            to = _no_longer(steps, next(i for i, p in enumerate(steps) if p.rung.id == easier.id), done_s)
             reason = (
                 f"It went over your pain limit two sessions in a row, so switch to the easier version "
                 f"({easier.name}) at its starting dose. If that hurts too, ask a physical therapist or doctor."
@@ -374,11 +386,11 @@ def next_dose(
         worst = max(over, key=limits.excess)
         why = _why_over(worst, limits)
         if limits.big_flare(worst):
-            to = _halfway(steps, here)
+            to = _no_longer(steps, _halfway(steps, here), done_s / 2)
             what = "about half the time" if to < here else "already the smallest dose"
             reason = f"Last time {why}: a big flare, so the dose drops a long way ({what})."
         else:
-            to = max(0, here - 1)
+            to = _no_longer(steps, max(0, here - 1), done_s)
             what = "one step" if to < here else "already the smallest dose"
             reason = f"Last time {why}, so the dose goes down ({what})."
         if steps[to].rung.id != steps[here].rung.id:
@@ -386,7 +398,7 @@ def next_dose(
         return _decision(exercise, steps[to], "regress", reason)
 
     if away > AWAY_DAYS:
-        to = max(0, here - 1)
+        to = _no_longer(steps, max(0, here - 1), done_s)
         return _decision(
             exercise,
             steps[to],
