@@ -1,9 +1,10 @@
 """The clinician's dashboard at the size of issue 15: one clinician with 200 linked patients, each with a year of
 daily sessions of 8 exercises and a program, some with a blocking safety check, some flaring, some away.
 
-Measures `GET /api/v1/clinic/dashboard` in process (FastAPI's test client: routing, the use case, the database and
-the JSON, without a socket), median of repeated calls, on SQLite and, when BACKCOACH_BENCH_POSTGRES_URL is set, on a
-fresh PostgreSQL database. The issue's target is under 100 ms median. Writes bench/results/clinic.json.
+Measures `GET /api/v1/clinic/dashboard` and the page `GET /clinic` in process (FastAPI's test client: routing, the
+use case, the database and the JSON or the HTML, without a socket), median of repeated calls, on SQLite and, when
+BACKCOACH_BENCH_POSTGRES_URL is set, on a fresh PostgreSQL database. The issue's target is under 100 ms median for
+both. Writes bench/results/clinic.json: each database's API figures, with the page's under "page".
 
 The rows are written in bulk (executemany), as bench/common.py writes its other users: a year of sessions for 200
 people through the application layer would take many minutes and measure nothing here.
@@ -38,6 +39,7 @@ from backcoach.storage.models import (
     User,
 )
 from backcoach.web.app import create_app
+from backcoach.web.deps import SIGNIN_COOKIE
 from bench.common import ITEMS, PASSWORD, history, measure, save
 
 PATIENTS = int(os.environ.get("BENCH_PATIENTS", "200"))
@@ -50,8 +52,9 @@ def _table(model: type[Base]) -> Any:
     return Base.metadata.tables[model.__tablename__]
 
 
-def seed(runtime: Runtime) -> str:
-    """The clinician (through the application layer) and their patients (in bulk); the clinician's API token."""
+def seed(runtime: Runtime) -> tuple[str, str]:
+    """The clinician (through the application layer) and their patients (in bulk); the clinician's API token and
+    browser sign-in."""
     clinician = accounts.register(runtime, "clinician@example.org", PASSWORD).id
     now = runtime.now()
     today = runtime.today()
@@ -164,13 +167,15 @@ def seed(runtime: Runtime) -> str:
     with runtime.engine.connect() as conn:
         conn.execute(text("ANALYZE"))
         conn.commit()
-    return accounts.issue_token(runtime, clinician, "api").token
+    return accounts.issue_token(runtime, clinician, "api").token, accounts.issue_token(
+        runtime, clinician, "browser"
+    ).token
 
 
 def dashboard_ms(url: str, home: Path) -> dict[str, Any]:
     runtime = create_runtime(Settings(home=home, database_url=url))
     try:
-        token = seed(runtime)
+        token, browser = seed(runtime)
         headers = {"Authorization": f"Bearer {token}"}
         with TestClient(create_app(runtime=runtime)) as client:
             first = client.get("/api/v1/clinic/dashboard", headers=headers)
@@ -180,8 +185,20 @@ def dashboard_ms(url: str, home: Path) -> dict[str, Any]:
             for _ in range(3):  # warm: the statement caches and the first chart-free imports
                 client.get("/api/v1/clinic/dashboard", headers=headers)
             figures = measure(lambda: client.get("/api/v1/clinic/dashboard", headers=headers), repeats=REPEATS)
+            client.cookies.set(SIGNIN_COOKIE, browser)
+            page = client.get("/clinic")
+            assert page.status_code == 200, page.text
+            assert page.text.count("/clinic/patients/") >= PATIENTS
+            for _ in range(3):  # warm: the template's first compile
+                client.get("/clinic")
+            page_figures = measure(lambda: client.get("/clinic"), repeats=REPEATS)
         flagged = sum(1 for p in patients if p["attention"])
-        return figures | {"patients": len(patients), "patients_flagged": flagged, "target_ms": TARGET_MS}
+        return figures | {
+            "patients": len(patients),
+            "patients_flagged": flagged,
+            "target_ms": TARGET_MS,
+            "page": page_figures | {"what": "GET /clinic, the HTML page"},
+        }
     finally:
         runtime.dispose()
 
@@ -197,7 +214,7 @@ def fresh_postgres_database(admin_url: str) -> str:
 
 def run(postgres_url: str | None) -> dict[str, Any]:
     results: dict[str, Any] = {
-        "what": "GET /api/v1/clinic/dashboard, in process, median of repeated calls",
+        "what": "GET /api/v1/clinic/dashboard (and, under page, GET /clinic), in process, median of repeated calls",
         "data": {"patients": PATIENTS, "days_of_sessions": DAYS, "items_per_session": ITEMS},
         "problems": [],
     }

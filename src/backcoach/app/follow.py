@@ -1,17 +1,20 @@
 """Following patients: the clinician's dashboard, one patient's page, notes and clearances (docs/clinician.md,
 "Following patients" and "Clearances").
 
-The dashboard reads all of a clinician's patients in one transaction (`Runtime.care_all`: one statement per kind of
-fact, one access-log line per patient); everything about one patient goes through `Runtime.care`, so it needs an
-active link and is logged for the patient ("read" for a page or chart, "change" for a note or clearance).
+The dashboard reads all of a clinician's patients in one transaction (`Runtime.care_all`: a row of counts per
+patient, the sessions of only those who may flare, one access-log line per patient); everything about one patient
+goes through `Runtime.care`, so it needs an active link and is logged for the patient ("read" for a page or chart,
+"change" for a note or clearance).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import json
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from backcoach.app import preferences
 from backcoach.app.prescribing import Prescribed, active_programs, followed_on, is_clinician
@@ -27,9 +30,13 @@ from backcoach.domain.screening import CLEARANCES, Reason, ScreenResult, StoredS
 from backcoach.render import charts
 from backcoach.storage.repository import (
     ClearanceFacts,
+    FollowRepository,
+    ItemFacts,
+    LinkedPatient,
     NoteRow,
     PatientFollow,
     ScreenFacts,
+    SessionFacts,
     UserRepository,
     account_role,
 )
@@ -108,28 +115,25 @@ def _screen(row: ScreenFacts) -> StoredScreen | None:
 
 
 def dashboard(runtime: Runtime, clinician_id: int) -> list[DashboardEntry]:
-    """The clinician's patients now, who needs attention first, each with every reason in words."""
-    # A margin of a day each side: each patient's own today, in their zone, is within a day of the server's.
-    since = runtime.today() - dt.timedelta(days=follow.LOOKBACK_DAYS + 1)
-    window = runtime.today() - dt.timedelta(days=follow.WINDOW_DAYS + 1)
+    """The clinician's patients now, who needs attention first, each with every reason in words.
+
+    Every patient costs one row of counts (`FollowRepository.overview`); sessions are read only for those with a
+    session in the window over the lowest limits (`follow.LEAST`), the only ones who can flare or have an exercise
+    stepped down. `tests/test_follow_fast.py` holds the result equal to the rules over every row."""
     with runtime.care_all(clinician_id, DASHBOARD_READ) as repo:
         if repo.name() is None:
             raise NotAClinician()
         linked = repo.linked()
-        screens = {s.patient_id: s for s in repo.latest_screens()}
-        sessions = repo.sessions_since(since)
-        items = repo.items_over(window, dosing.DURING_LIMIT)
-        # Each exercise's last two days: within the week for most people, who exercise more than once a week;
-        # further back (the whole look-back) only for those with an exercise done once in it.
-        days = repo.last_two_days(window)
-        once = _done_once(days)
-        if once:
-            days = [d for d in days if d[0] not in once] + repo.last_two_days(since, once)
-        # The latest session is in the look-back for most patients; the index is asked only about the others.
-        last = {s.patient_id: s.date for s in sessions}
-        away = [p.id for p in linked if p.id not in last]
-        last.update(repo.last_sessions(away) if away else {})
-        versions = repo.current_versions()
+        zones: dict[str, dt.tzinfo | None] = {}
+        todays = {p.id: runtime.today(_zone(runtime, p.preferences, zones)) for p in linked}
+        first = min(todays.values(), default=runtime.today())
+        window = (first - dt.timedelta(days=follow.WINDOW_DAYS), max(todays.values(), default=first))
+        overview = repo.overview(list(todays.values()), window, follow.LEAST)
+        screens = {s.patient_id: s for s in repo.stopping_screens(screening.BLOCKING)}
+        programs = _programs(runtime, repo, linked)
+        hurt = [p.patient_id for p in overview.values() if p.maybe_over]
+        first_hurt = min((todays[p] for p in hurt), default=first)
+        sessions, items, days = _details(repo, hurt, first_hurt, window[1])
     by_session: dict[int, list[tuple[str, int | None]]] = defaultdict(list)
     for item in items:
         by_session[item.session_id].append((item.exercise, item.pain_during))
@@ -141,26 +145,107 @@ def dashboard(runtime: Runtime, clinician_id: int) -> list[DashboardEntry]:
     exercise_days: dict[int, dict[str, list[tuple[dt.date, int | None]]]] = defaultdict(dict)
     for patient_id, exercise, on, during in days:
         exercise_days[patient_id].setdefault(exercise, []).append((on, during))
-    programs: dict[int, list[tuple[int, Schedule]]] = defaultdict(list)
-    for v in versions:
-        programs[v.patient_id].append((v.program_id, follow.schedule_of(v.body)))
     entries = []
     for p in linked:
-        today = runtime.today(preferences.zone_of(runtime, preferences.restore(p.preferences)))
+        today, seen = todays[p.id], overview[p.id]
         screen = screens.get(p.id)
-        current = _current(programs.get(p.id, []), today)
         facts = PatientFacts(
             today=today,
             linked_on=p.since.date(),
             screen=_screen(screen) if screen else None,
             sessions=by_patient.get(p.id, []),
-            last_session=last.get(p.id),
-            schedule=current,
+            last_session=seen.last_session,
+            schedule=_current(programs.get(p.id, []), today),
             names=runtime.names,
             exercise_days=exercise_days.get(p.id, {}),
+            week_sessions=seen.weeks[today],
         )
-        entries.append(DashboardEntry(Patient(p.id, p.email, p.since), last.get(p.id), follow.attention(facts)))
+        entries.append(DashboardEntry(Patient(p.id, p.email, p.since), seen.last_session, follow.attention(facts)))
     return sorted(entries, key=lambda e: follow.priority(e.signals, e.patient.name))
+
+
+SCHEDULES = "follow-schedules"
+"""The key of a patient's programs' schedules in the runtime's cache."""
+
+
+def _programs(
+    runtime: Runtime, repo: FollowRepository, linked: Sequence[LinkedPatient]
+) -> dict[int, list[tuple[int, Schedule]]]:
+    """Each patient's programs that have not ended, with their current versions' schedules. A program's body holds
+    every item, and decoding 200 of them (PostgreSQL parses a json value again for each field read) cost more than
+    the rest of the dashboard, so what was read at a patient's revision is kept in the runtime's cache and read
+    again only after they (or a clinician, through `Runtime.care`) wrote something: the revision comes from the
+    same transaction, so what is used is never older than it."""
+    found: dict[int, list[tuple[int, Schedule]]] = {}
+    missing = []
+    for p in linked:
+        kept = runtime.cache.get(p.id, SCHEDULES, p.revision, runtime.now())
+        if kept is None:
+            missing.append(p.id)
+        else:
+            found[p.id] = [(i, _unpack(s)) for i, s in json.loads(kept)]
+    read: dict[int, list[tuple[int, Schedule]]] = {p: [] for p in missing}
+    for v in repo.current_versions(missing):
+        read[v.patient_id].append((v.program_id, follow.schedule_of(v.body)))
+    for p in linked:
+        if p.id in read:
+            packed = json.dumps([(i, _pack(s)) for i, s in read[p.id]]).encode()
+            runtime.cache.put(p.id, SCHEDULES, p.revision, FOREVER, packed)
+    return found | read
+
+
+FOREVER = dt.datetime.max.replace(tzinfo=dt.UTC)
+"""A schedule read at a revision holds until the next: nothing about it changes with the day."""
+
+
+def _pack(s: Schedule) -> list[object]:
+    return [list(s.weekdays), s.sessions_per_day, s.start_date.isoformat()]
+
+
+def _unpack(raw: list[Any]) -> Schedule:
+    return Schedule(tuple(raw[0]), raw[1], dt.date.fromisoformat(raw[2]))
+
+
+def _zone(runtime: Runtime, raw: dict[str, object] | None, known: dict[str, dt.tzinfo | None]) -> dt.tzinfo | None:
+    """A patient's zone, validated once per distinct set of preferences: most patients share a few."""
+    key = repr(sorted(raw.items())) if raw else ""
+    if key not in known:
+        known[key] = preferences.zone_of(runtime, preferences.restore(raw))
+    return known[key]
+
+
+def _details(
+    repo: FollowRepository, hurt: list[int], first: dt.date, until: dt.date
+) -> tuple[list[SessionFacts], list[ItemFacts], list[tuple[int, str, dt.date, int | None]]]:
+    """What the flare and step-down rules read of the patients who may flare (`hurt`; `first` and `until` the
+    earliest and latest of the patients' days).
+
+    The baseline only ever raises the limit for pain during, so a patient's earlier sessions are read only when a
+    pain during could be compared with it: for those with an exercise over the lowest limit in the window (back to
+    the window's baseline), and for those with two days over the lowest limits, the only ones who can have an
+    exercise stepped down (back to the baseline of the look-back's first day, with each exercise's last two days).
+    Everyone else needs only the window's sessions."""
+    if not hurt:
+        return [], [], []
+    window = first - dt.timedelta(days=follow.WINDOW_DAYS)
+    since = first - dt.timedelta(days=follow.LOOKBACK_DAYS)
+    over = Counter(p for p, _ in repo.over_days(since, until, follow.LEAST, hurt))
+    items = repo.items_over(window, dosing.DURING_LIMIT, hurt)
+    twice = {p for p in hurt if over[p] >= 2}
+    during = {i.patient_id for i in items} - twice
+    rest = [p for p in hurt if p not in twice and p not in during]
+    sessions = [
+        *repo.sessions_since(window, rest),
+        *repo.sessions_since(since, during),
+        *repo.sessions_since(first - dt.timedelta(days=follow.READ_DAYS), twice),
+    ]
+    # Each exercise's last two days: within the week for most people, who exercise more than once a week;
+    # further back (the whole look-back) only for those with an exercise done once in it.
+    days = repo.last_two_days(window, twice)
+    single = _done_once(days)
+    if single:
+        days = [d for d in days if d[0] not in single] + repo.last_two_days(since, single)
+    return sessions, items, days
 
 
 # One patient

@@ -35,7 +35,14 @@ NO_SESSION_DAYS = 7
 ADHERENCE_SHARE = 0.5
 """Under half the sessions prescribed so far this week."""
 LOOKBACK_DAYS = dosing.BASELINE_DAYS + WINDOW_DAYS
-"""How far back the rules read: the window, and the dose rules' baseline before its first day."""
+"""How far back the rules look for an exercise's last two days: the window, and the dose rules' baseline before
+its first day."""
+READ_DAYS = LOOKBACK_DAYS + dosing.BASELINE_DAYS
+"""How far back the sessions' pains matter: the baseline of the earliest day a step down can look at."""
+LEAST = (dosing.DURING_LIMIT, dosing.AFTER_RISE, dosing.MORNING_RISE)
+"""The lowest limits anyone has (pain during, rise after, rise the next morning): a patient with no session within
+the window over them can neither flare nor have an exercise stepped down, whatever their baseline (which can only
+raise the limit for pain during). The dashboard reads the sessions of only the others."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +118,8 @@ class PatientFacts:
     screen: StoredScreen | None
     """The latest safety screen."""
     sessions: Sequence[SessionPains]
-    """Every session of the last `LOOKBACK_DAYS` or more, oldest first."""
+    """Every session of the last `READ_DAYS` or more, oldest first; none is needed for a patient with no session in
+    the window over the `LEAST` limits (then `week_sessions` must be given)."""
     last_session: dt.date | None
     schedule: Schedule | None
     """The current version of the program the patient follows; None without one."""
@@ -120,6 +128,8 @@ class PatientFacts:
     (`last_days`)."""
     names: Mapping[str, str] = field(default_factory=dict)
     """Exercise names by id, for the words."""
+    week_sessions: int | None = None
+    """The sessions from Monday to today, when the store counted them; None: counted in `sessions`."""
 
 
 def day(d: dt.date) -> str:
@@ -260,6 +270,8 @@ def no_session(facts: PatientFacts) -> Signal | None:
 
 
 def sessions_this_week(facts: PatientFacts) -> int:
+    if facts.week_sessions is not None:
+        return facts.week_sessions
     monday = week_start(facts.today)
     return sum(1 for s in facts.sessions if monday <= s.date <= facts.today)
 

@@ -4,11 +4,26 @@ forget the filter (the same invariant the web app's isolation tests check from t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Text, bindparam, cast, delete, exists, func, insert, select, update
+from sqlalchemy import (
+    Integer,
+    String,
+    Text,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, selectinload
 
@@ -33,6 +48,7 @@ from backcoach.storage.models import (
     SessionRow,
     SignInAttempt,
     User,
+    UTCDateTime,
 )
 
 
@@ -68,6 +84,8 @@ class AttemptRow(NamedTuple):
     pain_before: int
     pain_after: int | None
     pain_next_morning: int | None
+    camera_reps: int | None
+    """The repetitions the camera counted, when it measured: they decide whether the attempt was completed."""
 
 
 _ATTEMPT = (
@@ -82,6 +100,8 @@ _ATTEMPT = (
     SessionRow.pain_before,
     SessionRow.pain_after,
     SessionRow.pain_next_morning,
+    # Only the count, out of the JSON in the database: the rest of the measure is never read by the dose rules.
+    SessionItemRow.camera["reps"].as_integer().label("camera_reps"),
 )
 # Built once: composing a statement costs more than running it, and a plan after every change runs these.
 _RECENT = (
@@ -285,11 +305,16 @@ def _record(row: SessionRow) -> SessionRecord:
                     "completed_sets": item.completed_sets,
                     "difficulty": item.difficulty,
                     "pain_during": item.pain_during,
+                    **({"camera": item.camera} if item.camera is not None else {}),
                 }
                 for item in row.items
             ],
         }
     )
+
+
+def _camera(item: SessionItem) -> dict[str, Any] | None:
+    return item.camera.model_dump(mode="json") if item.camera is not None else None
 
 
 class UserRepository:
@@ -405,6 +430,7 @@ class UserRepository:
             "completed_sets": item.completed_sets,
             "difficulty": item.difficulty,
             "pain_during": item.pain_during,
+            "camera": _camera(item),
         }
 
     def _item_row(self, position: int, item: SessionItem) -> SessionItemRow:
@@ -418,6 +444,7 @@ class UserRepository:
             completed_sets=item.completed_sets,
             difficulty=item.difficulty,
             pain_during=item.pain_during,
+            camera=_camera(item),
         )
 
     def _rows(self) -> list[SessionRow]:
@@ -1010,6 +1037,8 @@ class LinkedPatient(NamedTuple):
     email: str | None
     since: dt.datetime
     preferences: dict[str, Any] | None
+    revision: int
+    """Bumped with every write of theirs (`Runtime.unit`, `Runtime.care`): what was read of them at it still holds."""
 
 
 class ScreenFacts(NamedTuple):
@@ -1031,6 +1060,7 @@ class SessionFacts(NamedTuple):
 
 
 class ItemFacts(NamedTuple):
+    patient_id: int
     session_id: int
     exercise: str
     pain_during: int | None
@@ -1042,6 +1072,18 @@ class VersionFacts(NamedTuple):
     created_at: dt.datetime
     body: dict[str, Any]
     """Only the schedule's fields of the version's body: start_date, days_per_week, days, sessions_per_day."""
+
+
+class Overview(NamedTuple):
+    """What every patient's row on the dashboard needs, counted in the database: one row per patient."""
+
+    patient_id: int
+    last_session: dt.date | None
+    weeks: dict[dt.date, int]
+    """For each day asked about: the sessions from that day's Monday to it."""
+    maybe_over: bool
+    """A session in the window went over the lowest limits there are: only such a patient can flare or have an
+    exercise stepped down, so only theirs are read in detail."""
 
 
 @dataclass(frozen=True)
@@ -1068,10 +1110,15 @@ def _patients() -> Any:
     return bindparam("patients", expanding=True)
 
 
+_ACTIVE = (CareLink.clinician_id == bindparam("clinician"), CareLink.ended_at.is_(None))
+_LINKED_IDS = select(CareLink.patient_id).where(*_ACTIVE)
+"""The clinician's patients now, inside each statement that reads all of them: no list of ids to send, and no row
+of anyone whose link is not active in the statement's own transaction."""
+
 _LINKED = (
-    select(CareLink.patient_id, User.email, CareLink.accepted_at, User.preferences)
+    select(CareLink.patient_id, User.email, CareLink.accepted_at, User.preferences, User.revision)
     .join(User, User.id == CareLink.patient_id)
-    .where(CareLink.clinician_id == bindparam("clinician"), CareLink.ended_at.is_(None))
+    .where(*_ACTIVE)
     .order_by(CareLink.accepted_at, CareLink.id)
 )
 _CLINICIAN_NAME = select(func.coalesce(User.display_name, User.email)).where(
@@ -1089,10 +1136,12 @@ _SCREEN_RANKED = (
         .over(partition_by=Screening.user_id, order_by=(Screening.taken_at.desc(), Screening.id.desc()))
         .label("n"),
     )
-    .where(Screening.user_id.in_(_patients()))
+    .where(Screening.user_id.in_(_LINKED_IDS))
     .subquery()
 )
-_LATEST_SCREENS = select(*list(_SCREEN_RANKED.c)[:-1]).where(_SCREEN_RANKED.c.n == 1)
+_STOPPING_SCREENS = select(*list(_SCREEN_RANKED.c)[:-1]).where(
+    _SCREEN_RANKED.c.n == 1, _SCREEN_RANKED.c.clearance.in_(bindparam("stopping", expanding=True))
+)
 _RECENT_SESSIONS = (
     select(
         SessionRow.user_id,
@@ -1106,7 +1155,7 @@ _RECENT_SESSIONS = (
     .order_by(SessionRow.user_id, SessionRow.date, SessionRow.id)
 )
 _HURT_ITEMS = (
-    select(SessionItemRow.session_id, SessionItemRow.exercise, SessionItemRow.pain_during)
+    select(SessionRow.user_id, SessionItemRow.session_id, SessionItemRow.exercise, SessionItemRow.pain_during)
     .join(SessionRow, SessionRow.id == SessionItemRow.session_id)
     .where(
         SessionRow.user_id.in_(_patients()),
@@ -1135,11 +1184,6 @@ _LAST_TWO_DAYS = (
     .where(_DAYS_RANKED.c.n <= 2)
     .order_by(_DAYS_RANKED.c.user_id, _DAYS_RANKED.c.exercise, _DAYS_RANKED.c.date)
 )
-_LAST_SESSIONS = (
-    select(SessionRow.user_id, func.max(SessionRow.date))
-    .where(SessionRow.user_id.in_(_patients()))
-    .group_by(SessionRow.user_id)
-)
 _NEWEST_VERSION = (
     select(func.max(ProgramVersion.version))
     .where(ProgramVersion.program_id == Program.id)
@@ -1162,21 +1206,91 @@ _CURRENT_VERSIONS = (
     .where(Program.patient_id.in_(_patients()), Program.ended_at.is_(None), ProgramVersion.version == _NEWEST_VERSION)
     .order_by(Program.patient_id, Program.id)
 )
+_LOG_READS = insert(Base.metadata.tables[AccessLogRow.__tablename__]).from_select(
+    ["patient_id", "clinician_id", "clinician_name", "at", "action", "what"],
+    select(
+        CareLink.patient_id,
+        bindparam("clinician", type_=Integer()),
+        bindparam("name", type_=String()),
+        bindparam("at", type_=UTCDateTime()),
+        literal("read", String()),
+        bindparam("what", type_=String()),
+    ).where(*_ACTIVE),
+)
+
+
+def _over_least() -> Any:
+    """A session over the lowest limits there are (`follow.LEAST`, bound as `during_limit`, `after_rise` and
+    `morning_rise`). Null pains are unknown, and a comparison with null is not true: as `dosing.Limits.excess`
+    skips them."""
+    hurt = exists().where(
+        SessionItemRow.session_id == SessionRow.id, SessionItemRow.pain_during > bindparam("during_limit")
+    )
+    return or_(
+        SessionRow.pain_after - SessionRow.pain_before > bindparam("after_rise"),
+        SessionRow.pain_next_morning - SessionRow.pain_before > bindparam("morning_rise"),
+        hurt,
+    )
+
+
+_OVER_DAYS = (
+    select(SessionRow.user_id, SessionRow.date)
+    .where(
+        SessionRow.user_id.in_(_patients()),
+        SessionRow.date >= bindparam("since"),
+        SessionRow.date <= bindparam("until"),
+        _over_least(),
+    )
+    .group_by(SessionRow.user_id, SessionRow.date)
+)
+
+
+@cache
+def _overview(days: int) -> Any:
+    """One row per patient of the clinician's now: their latest session date, the sessions of the week up to each
+    of `days` days (bound as `monday0`, `day0`, ...: the patients' own todays, which their time zones can make
+    differ), and whether a session in the window went over the lowest limits. Each part is an index range scan on
+    sessions (user_id, date) for one patient, so the cost grows with the patients and the window, never with the
+    years of history behind them."""
+
+    def of_patient(*where: Any) -> Any:
+        return select(*where).where(SessionRow.user_id == CareLink.patient_id).correlate(CareLink)
+
+    last = of_patient(func.max(SessionRow.date)).scalar_subquery()
+    weeks = [
+        of_patient(func.count())
+        .where(SessionRow.date >= bindparam(f"monday{n}"), SessionRow.date <= bindparam(f"day{n}"))
+        .scalar_subquery()
+        for n in range(days)
+    ]
+    maybe_over = exists(
+        of_patient(SessionRow.id).where(
+            SessionRow.date > bindparam("after"), SessionRow.date <= bindparam("until"), _over_least()
+        )
+    )
+    return select(CareLink.patient_id, last, maybe_over, *weeks).where(*_ACTIVE).order_by(CareLink.id)
 
 
 class FollowRepository:
-    """Every patient linked to one clinician now, and the facts the dashboard's rules read about them: one
-    statement per kind of fact over all of them. The patients are read from the active links in the same
-    transaction, so no statement here reaches anyone else's rows (the isolation invariant of clinician mode)."""
+    """Every patient linked to one clinician now, and the facts the dashboard's rules read about them. The
+    statements over all of them join the clinician's active care links in the same transaction, and those over some
+    of them take ids that `linked` read from those links: no statement here reaches anyone else's rows (the
+    isolation invariant of clinician mode)."""
 
     def __init__(self, db: Session, clinician_id: int) -> None:
         self.db = db
         self.clinician_id = clinician_id
         self._linked: list[LinkedPatient] | None = None
+        self._name: str | None = None
+
+    def _run(self, statement: Any, **params: Any) -> Any:
+        return self.db.connection().execute(statement, {"clinician": self.clinician_id, **params})
 
     def name(self) -> str | None:
         """The clinician's name as their patients see it; None for an account that is not a clinician's."""
-        return self.db.scalar(_CLINICIAN_NAME, {"clinician": self.clinician_id})
+        if self._name is None:
+            self._name = self.db.scalar(_CLINICIAN_NAME, {"clinician": self.clinician_id})
+        return self._name
 
     def linked(self) -> list[LinkedPatient]:
         """The clinician's patients now, longest-standing first; nobody for an account that is not a clinician's."""
@@ -1184,88 +1298,90 @@ class FollowRepository:
             if self.name() is None:
                 self._linked = []
             else:
-                rows = self.db.connection().execute(_LINKED, {"clinician": self.clinician_id})
-                self._linked = [LinkedPatient(p, e, s, dict(prefs) if prefs else None) for p, e, s, prefs in rows]
+                rows = self._run(_LINKED)
+                self._linked = [LinkedPatient(p, e, s, dict(prefs) if prefs else None, r) for p, e, s, prefs, r in rows]
         return self._linked
 
-    def _ids(self) -> list[int]:
-        return [p.id for p in self.linked()]
+    def _some(self, only: Iterable[int]) -> list[int]:
+        linked = {p.id for p in self.linked()}
+        return [p for p in only if p in linked]
 
-    def latest_screens(self) -> list[ScreenFacts]:
-        ids = self._ids()
+    def overview(
+        self, todays: Sequence[dt.date], window: tuple[dt.date, dt.date], least: tuple[int, int, int]
+    ) -> dict[int, Overview]:
+        """Each patient's `Overview`: the week's sessions up to each of `todays`, and whether a session dated after
+        `window[0]` up to `window[1]` went over `least` (pain during, rise after, rise the next morning)."""
+        if not self.linked():
+            return {}
+        days = sorted(set(todays))
+        params: dict[str, Any] = {"after": window[0], "until": window[1]}
+        params |= dict(zip(("during_limit", "after_rise", "morning_rise"), least, strict=True))
+        for n, d in enumerate(days):
+            params |= {f"monday{n}": d - dt.timedelta(days=d.weekday()), f"day{n}": d}
+        found = {}
+        for patient, last, maybe_over, *weeks in self._run(_overview(len(days)), **params):
+            found[patient] = Overview(patient, last, dict(zip(days, weeks, strict=True)), bool(maybe_over))
+        return found
+
+    def over_days(
+        self, since: dt.date, until: dt.date, least: tuple[int, int, int], only: Iterable[int]
+    ) -> list[tuple[int, dt.date]]:
+        """(patient, date): the days from `since` to `until` on which `only` these patients had a session over
+        `least` (as in `overview`)."""
+        ids = self._some(only)
         if not ids:
             return []
-        return [ScreenFacts._make(r) for r in self.db.connection().execute(_LATEST_SCREENS, {"patients": ids})]
+        params = dict(zip(("during_limit", "after_rise", "morning_rise"), least, strict=True))
+        return [(p, d) for p, d in self._run(_OVER_DAYS, patients=ids, since=since, until=until, **params)]
 
-    def sessions_since(self, since: dt.date) -> list[SessionFacts]:
-        """Oldest first for each patient."""
-        ids = self._ids()
+    def stopping_screens(self, stopping: Iterable[str]) -> list[ScreenFacts]:
+        """Each patient's latest safety screen when its level is one of `stopping`: only those are decoded."""
+        if not self.linked():
+            return []
+        return [ScreenFacts._make(r) for r in self._run(_STOPPING_SCREENS, stopping=sorted(stopping))]
+
+    def sessions_since(self, since: dt.date, only: Iterable[int]) -> list[SessionFacts]:
+        """The sessions of `only` these patients from `since` on, oldest first for each."""
+        ids = self._some(only)
         if not ids:
             return []
-        rows = self.db.connection().execute(_RECENT_SESSIONS, {"patients": ids, "since": since})
-        return [SessionFacts._make(r) for r in rows]
+        return [SessionFacts._make(r) for r in self._run(_RECENT_SESSIONS, patients=ids, since=since)]
 
-    def items_over(self, since: dt.date, above: int) -> list[ItemFacts]:
-        """The exercises done from `since` on whose pain during was over `above`: the few a flare can name."""
-        ids = self._ids()
+    def items_over(self, since: dt.date, above: int, only: Iterable[int]) -> list[ItemFacts]:
+        """The exercises `only` these patients did from `since` on whose pain during was over `above`: the few a
+        flare can name."""
+        ids = self._some(only)
         if not ids:
             return []
-        rows = self.db.connection().execute(_HURT_ITEMS, {"patients": ids, "since": since, "above": above})
-        return [ItemFacts._make(r) for r in rows]
+        return [ItemFacts._make(r) for r in self._run(_HURT_ITEMS, patients=ids, since=since, above=above)]
 
-    def last_two_days(
-        self, since: dt.date, only: Iterable[int] | None = None
-    ) -> list[tuple[int, str, dt.date, int | None]]:
+    def last_two_days(self, since: dt.date, only: Iterable[int]) -> list[tuple[int, str, dt.date, int | None]]:
         """(patient, exercise, date, worst pain during it that day): each exercise's last two days from `since`
-        on, oldest first, ranked in the database rather than read whole; for all the patients, or `only` some."""
-        linked = set(self._ids())
-        ids = [p for p in only if p in linked] if only is not None else list(linked)
+        on, oldest first, ranked in the database rather than read whole, for `only` these patients."""
+        ids = self._some(only)
         if not ids:
             return []
-        rows = self.db.connection().execute(_LAST_TWO_DAYS, {"patients": ids, "since": since})
+        rows = self._run(_LAST_TWO_DAYS, patients=ids, since=since)
         return [(p, e, d, during) for p, e, d, during in rows]
 
-    def last_sessions(self, only: Iterable[int] | None = None) -> dict[int, dt.date]:
-        """Each patient's latest session date (for all, or `only` some), for those who have one."""
-        linked = set(self._ids())
-        ids = [p for p in only if p in linked] if only is not None else list(linked)
-        if not ids:
-            return {}
-        rows = self.db.connection().execute(_LAST_SESSIONS, {"patients": ids})
-        return {row[0]: row[1] for row in rows}
-
-    def current_versions(self) -> list[VersionFacts]:
-        """The current version of every program of theirs that has not ended."""
-        ids = self._ids()
+    def current_versions(self, only: Iterable[int]) -> list[VersionFacts]:
+        """The current version of every program of `only` these patients that has not ended."""
+        ids = self._some(only)
         if not ids:
             return []
-        rows = self.db.connection().execute(_CURRENT_VERSIONS, {"patients": ids})
         found = []
-        for p, i, c, start, per_week, per_day, days in rows:
+        for p, i, c, start, per_week, per_day, days in self._run(_CURRENT_VERSIONS, patients=ids):
             body = {"start_date": start, "days_per_week": per_week, "days": days or ()}
             found.append(VersionFacts(p, i, c, body | ({"sessions_per_day": per_day} if per_day else {})))
         return found
 
     def log_reads(self, what: str, at: dt.datetime) -> None:
-        """One line in each linked patient's access log, all in one statement; on the connection, so no patient's
-        revision changes (a read is not a change)."""
+        """One line in each linked patient's access log, all in one INSERT ... SELECT over the active links; on the
+        connection, so no patient's revision changes (a read is not a change)."""
         name = self.name()
         if name is None or not self.linked():
             return
-        self.db.connection().execute(
-            _LOG_ACCESS,
-            [
-                {
-                    "patient_id": p.id,
-                    "clinician_id": self.clinician_id,
-                    "clinician_name": name,
-                    "at": at,
-                    "action": "read",
-                    "what": what[:200],
-                }
-                for p in self.linked()
-            ],
-        )
+        self._run(_LOG_READS, name=name, at=at, what=what[:200])
 
 
 class PatientFollow:
