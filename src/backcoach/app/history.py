@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from backcoach.app import preferences, prescribing
 from backcoach.app.plans import todays_decider
 from backcoach.app.runtime import Runtime
+from backcoach.domain.camera import CameraMeasure, CameraRules
 from backcoach.domain.catalogue import Prescription
 from backcoach.domain.errors import NotFound
 from backcoach.domain.history import (
@@ -26,12 +27,13 @@ from backcoach.domain.progress import ProgressSummary, summarise
 
 
 class ItemError(HistoryError):
-    """A session item that names an unknown exercise, or a rung not on its exercise's ladder."""
+    """A session item that names an unknown exercise, a rung not on its exercise's ladder, or a camera measure its
+    exercise's rule set cannot have made."""
 
-    def __init__(self, index: int, field: str, detail: str) -> None:
-        super().__init__(detail, ("items", index, field))
+    def __init__(self, index: int, field: str, detail: str, *within: str) -> None:
+        super().__init__(detail, ("items", index, field, *within))
         self.index = index
-        self.field = field
+        self.field = ".".join((field, *within))
         self.detail = detail
 
     def __str__(self) -> str:
@@ -52,6 +54,27 @@ def check_items(runtime: Runtime, items: Iterable[SessionItem]) -> None:
         if item.rung is not None and item.rung not in ladder:
             allowed = ", ".join(ladder.ids)
             raise ItemError(index, "rung", f"{item.rung!r} is not a rung of {item.exercise}; allowed: {allowed}")
+        if item.camera is not None:
+            _check_camera(index, item, item.camera, runtime.catalogue.get(item.exercise).camera)
+
+
+def _check_camera(index: int, item: SessionItem, measure: CameraMeasure, rules: CameraRules | None) -> None:
+    """A camera measure only where the camera can follow the exercise, with flags only from its own form rules,
+    and held seconds only for a dose that holds: anything else was not measured by our Player."""
+    if rules is None or not rules.reliable:
+        raise ItemError(
+            index, "camera", f"{item.exercise} has no reliable camera signal, so an item of it carries no camera"
+        )
+    codes = [rule.code for rule in rules.form]
+    for code in measure.flags:
+        if code not in codes:
+            allowed = ", ".join(codes) or "none"
+            raise ItemError(
+                index, "camera", f"{code!r} is not a form rule of {item.exercise}; allowed: {allowed}", "flags", code
+            )
+    holds = item.prescription.hold_s is not None or item.prescription.hold_s_max is not None
+    if measure.held_seconds is not None and not holds:
+        raise ItemError(index, "camera", "must be null: this dose holds nothing (allowed: null)", "held_seconds")
 
 
 def sessions(runtime: Runtime, user_id: int) -> list[StoredSession]:

@@ -90,7 +90,7 @@ def _attempt(row: AttemptRow) -> dosing.Attempt:
     return dosing.Attempt(
         date=row.date,
         prescription=prescription,
-        completed=completed(prescription, row.completed_reps, row.completed_sets),
+        completed=completed(prescription, row.completed_reps, row.completed_sets, row.camera_reps),
         difficulty=row.difficulty,  # type: ignore[arg-type]  # stored only through SessionItem's check
         pain_during=row.pain_during,
         pain_before=row.pain_before,

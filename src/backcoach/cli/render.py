@@ -13,7 +13,7 @@ from rich.text import Text
 
 from backcoach.domain.catalogue import Article, Exercise
 from backcoach.domain.describe import describe
-from backcoach.domain.history import StoredSession
+from backcoach.domain.history import SessionItem, StoredSession, camera_words
 from backcoach.domain.ladders import Ladder
 from backcoach.domain.planner import Plan
 from backcoach.domain.programs import Program
@@ -215,6 +215,12 @@ def screen_view(result: ScreenResult) -> Panel:
     )
 
 
+def _item_done(item: SessionItem, names: Mapping[str, str]) -> str:
+    """How it felt, and what the camera measured when it was on: "Bridge (right; camera counted 44 of 45)"."""
+    notes = [item.difficulty, *filter(None, [camera_words(item)])]
+    return f"{names.get(item.rung or item.exercise, item.exercise)} ({'; '.join(notes)})"
+
+
 def history_table(stored: Sequence[StoredSession], names: Mapping[str, str]) -> RenderableType:
     """Every session, oldest first; `names` gives each exercise's and rung's display name by id."""
     if not stored:
@@ -227,7 +233,7 @@ def history_table(stored: Sequence[StoredSession], names: Mapping[str, str]) -> 
     table.add_column("exercises")
     for s in sorted(stored, key=lambda s: (s.record.date, s.id)):
         r = s.record
-        done = ", ".join(names.get(i.rung or i.exercise, i.exercise) + f" ({i.difficulty})" for i in r.items)
+        done = ", ".join(_item_done(i, names) for i in r.items)
         after = "-" if r.pain_after is None else str(r.pain_after)
         table.add_row(
             str(s.id),

@@ -168,3 +168,39 @@ class CameraRules(Frozen):
         if len(set(codes)) != len(codes):
             raise ValueError("form: a code is used twice")
         return self
+
+
+MEASURE_FIELDS = ("model", "reps", "partials", "held_seconds", "flags")
+MAX_COUNT = 10_000
+"""Far more than any dose asks; the bound keeps a forged count inside the 32-bit integer the dose rules' query casts
+it to on PostgreSQL."""
+MAX_HELD_S = 86_400.0
+Tally = Annotated[int, Field(ge=0, le=MAX_COUNT, strict=True)]
+
+
+class CameraMeasure(Frozen):
+    """What the camera measured over one exercise of a session (all its sets), as the Player records it: never an
+    image or a landmark. Which flag codes are allowed depends on the exercise's rule set, so the application layer
+    checks them (`app.history.check_items`), where the catalogue is at hand."""
+
+    model: Literal["lite", "full"]
+    """The pose model that measured: the full one is slower and steadier."""
+    reps: Tally | None
+    """Repetitions counted over every set and side (each movement the camera saw); null when it could not count at
+    all, which leaves the recorded repetitions to decide."""
+    partials: Tally
+    """Movements that went part of the way and came back: reported, never counted."""
+    held_seconds: Annotated[float, Field(ge=0.0, le=MAX_HELD_S, strict=True, allow_inf_nan=False)] | None
+    """Seconds the hold position was actually held, over every repetition and set; null without holds."""
+    flags: dict[Code, Annotated[int, Field(ge=1, le=MAX_COUNT, strict=True)]]
+    """How many times each form rule (by its code) fired."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_fields(cls, data: object) -> object:
+        # Pydantic's own message names the stray key but not the ones allowed.
+        if isinstance(data, dict):
+            unknown = sorted(str(k) for k in data if k not in MEASURE_FIELDS)
+            if unknown:
+                raise ValueError(f"unknown field {unknown[0]!r}; allowed: {', '.join(MEASURE_FIELDS)}")
+        return data

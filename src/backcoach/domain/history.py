@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, Self, get_args
 
 from pydantic import BeforeValidator, Field, StrictInt, ValidationError, model_validator
 
+from backcoach.domain.camera import CameraMeasure
 from backcoach.domain.catalogue import Prescription
 from backcoach.domain.errors import InvalidInput
 from backcoach.domain.model import Frozen
@@ -43,8 +44,18 @@ OptionalIsoDate = Annotated[dt.date | None, BeforeValidator(lambda v: None if v 
 Count = Annotated[StrictInt, Field(ge=0)]
 
 
-def completed(prescription: Prescription, reps: int, sets: int) -> bool:
-    """Every planned repetition of every planned set was done."""
+def camera_target(prescription: Prescription) -> int:
+    """The repetitions a dose asks for as the camera counts them: each movement it sees, so every repetition of
+    every set, on each side of a per-side dose, and both sides' turns of an alternating one."""
+    sides = 2 if prescription.per_side or prescription.alternating else 1
+    return (prescription.reps or 1) * (prescription.sets or 1) * sides
+
+
+def completed(prescription: Prescription, reps: int, sets: int, camera_reps: int | None = None) -> bool:
+    """Every planned repetition of every planned set was done. When the camera counted, its count decides, not
+    the repetitions and sets claimed (docs/dosing.md, "Measured repetitions")."""
+    if camera_reps is not None:
+        return camera_reps >= camera_target(prescription)
     return reps >= (prescription.reps or 1) and sets >= (prescription.sets or 1)
 
 
@@ -57,10 +68,26 @@ class SessionItem(Frozen):
     completed_sets: Count
     difficulty: Difficulty
     pain_during: Pain | None = None
+    camera: CameraMeasure | None = None
+    """What the camera measured; absent when it was off or cannot follow the exercise."""
 
     @property
     def completed(self) -> bool:
-        return completed(self.prescription, self.completed_reps, self.completed_sets)
+        counted = self.camera.reps if self.camera is not None else None
+        return completed(self.prescription, self.completed_reps, self.completed_sets, counted)
+
+
+def camera_words(item: SessionItem) -> str | None:
+    """What the camera measured, in the words History uses ("camera counted 9 of 10, held 48 s"); None without it."""
+    measure = item.camera
+    if measure is None:
+        return None
+    parts = []
+    if measure.reps is not None:
+        parts.append(f"counted {measure.reps} of {camera_target(item.prescription)}")
+    if measure.held_seconds is not None:
+        parts.append(f"held {round(measure.held_seconds)} s")
+    return "camera " + (", ".join(parts) if parts else "on, nothing counted")
 
 
 class SessionRecord(Frozen):
@@ -87,6 +114,8 @@ class SessionRecord(Frozen):
             item["prescription"] = model.prescription.model_dump(mode="json", exclude_unset=True)
             if model.rung is None:
                 del item["rung"]
+            if model.camera is None:
+                del item["camera"]
         return data
 
 

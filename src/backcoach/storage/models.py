@@ -173,6 +173,9 @@ class SessionItemRow(Base):
     completed_sets: Mapped[int] = mapped_column(Integer)
     difficulty: Mapped[str] = mapped_column(String(8))
     pain_during: Mapped[int | None] = mapped_column(Integer)
+    camera: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    """What the camera measured (`backcoach.domain.camera.CameraMeasure` as JSON); SQL NULL when it was off, so
+    the dose rules' reads can tell the two apart without parsing."""
 
     session: Mapped[SessionRow] = relationship(back_populates="items")
 

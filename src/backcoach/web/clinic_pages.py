@@ -14,6 +14,7 @@ from backcoach.app import follow
 from backcoach.app.runtime import Runtime
 from backcoach.domain.errors import Conflict, InvalidInput, NotFound
 from backcoach.domain.follow import CLEARABLE, day
+from backcoach.domain.history import camera_words
 from backcoach.render import charts
 from backcoach.web.deps import Caller, PageCaller, RowId, RuntimeDep
 from backcoach.web.pages import check_csrf, redirect, render, signed_in
@@ -56,6 +57,8 @@ def _page(
         note_error=note_error,
         clearance_error=clearance_error,
         entered=entered or {},
+        names=runtime.names,
+        camera_words=camera_words,
     )
 
 

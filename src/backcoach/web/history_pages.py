@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 from backcoach.app import history, outcomes, preferences
 from backcoach.app.runtime import Runtime
 from backcoach.domain.errors import InvalidInput, NotFound
-from backcoach.domain.history import DIFFICULTIES, SessionRecord
+from backcoach.domain.history import DIFFICULTIES, SessionRecord, camera_words
 from backcoach.domain.progress import summarise
 from backcoach.render import charts
 from backcoach.web import cached
@@ -123,7 +123,7 @@ async def progress_chart(chart: str, runtime: RuntimeDep, caller: PageCaller) ->
 def history_page(request: Request, runtime: RuntimeDep, caller: PageCaller) -> HTMLResponse:
     me = signed_in(caller)
     stored = history.newest_first(runtime, me.user_id)
-    return render(request, "history.html", me, sessions=stored, names=runtime.names)
+    return render(request, "history.html", me, sessions=stored, names=runtime.names, camera_words=camera_words)
 
 
 @router.get("/history/{session_id}", response_class=HTMLResponse)
