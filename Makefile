@@ -20,7 +20,7 @@ test: $(DEV_STAMP)
 	scripts/ensure-tools
 	scripts/ensure-js >/dev/null
 	scripts/ensure-pose >/dev/null && scripts/ensure-test-media >/dev/null
-	HYPOTHESIS_PROFILE=ci BACKCOACH_REQUIRE_POSE=1 BACKCOACH_TEST_POSTGRES_URL="$$(scripts/ensure-postgres)" $(BIN)/pytest
+	HYPOTHESIS_PROFILE=ci BACKCOACH_REQUIRE_POSE=1 BACKCOACH_TEST_POSTGRES_URL="$$(scripts/ensure-postgres)" $(BIN)/pytest -n 2 --durations=25
 
 # The fast loop while you work (under a minute): the same checks, and every test not marked slow (no browser,
 # tmux, server or process) on both cores, with a small hypothesis budget. `make test` (and CI) runs everything.
@@ -47,6 +47,7 @@ bench: $(DEV_STAMP)
 	BACKCOACH_BENCH_POSTGRES_URL="$$(scripts/ensure-postgres)" $(BIN)/python -m bench.web > /dev/null
 	BACKCOACH_BENCH_POSTGRES_URL="$$(scripts/ensure-postgres)" $(BIN)/python -m bench.clinic > /dev/null
 	scripts/ensure-pose >/dev/null && scripts/ensure-test-media >/dev/null && $(BIN)/python -m bench.camera > /dev/null
+	scripts/ensure-pose >/dev/null && scripts/ensure-test-media >/dev/null && $(BIN)/python -m bench.camera_timing > /dev/null
 	$(BIN)/python -m bench.report
 
 # The dose rules followed by 1,000 simulated people for 12 weeks; writes bench/results/simulate.json and the

@@ -110,13 +110,16 @@ def test_start_refuses_after_a_blocking_screen(run, tmp_path: Path) -> None:
 
 def _start_slow(tmp_path: Path, path: Path, speed: str) -> subprocess.Popen[str]:
     exe = Path(sys.executable).parent / "backcoach"
-    return subprocess.Popen(
-        [str(exe), "start", str(path), "--auto", "--speed", speed, "--pain-before", "3", "--pain-after", "3"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=os.environ.copy(),
-    )
+    # Into a file, not a pipe nobody reads: on a slow machine the session's output fills a pipe's 64 KB, and the
+    # player then blocks on a write and never gets to save or exit.
+    with (tmp_path / "player-output.txt").open("w") as output:
+        return subprocess.Popen(
+            [str(exe), "start", str(path), "--auto", "--speed", speed, "--pain-before", "3", "--pain-after", "3"],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=os.environ.copy(),
+        )
 
 
 def _wait_for_items(run, count: int, timeout: float = 60.0) -> list[dict[str, Any]]:
