@@ -31,6 +31,8 @@ MEASURED = (
     "wall-squat",
     "heel-raise",
     "kettlebell-swing",
+    "heel-slide",
+    "double-knee-to-chest",
 )
 NOT_MEASURED = (
     "pelvic-tilt",

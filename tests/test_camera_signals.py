@@ -106,3 +106,35 @@ def test_a_frame_carries_33_landmarks_inside_a_picture_of_the_whole_body(catalog
     assert all(0.0 < v < 1.0 for v in xs + ys), "the body is in the picture"
     # Standing: the nose above the hips, the heels at the bottom.
     assert ys[INDEX["nose"]] < ys[INDEX["left_hip"]] < ys[INDEX["left_heel"]]
+
+
+def test_the_benchmark_replays_binary_chunks_as_the_tests_replay_json(
+    node: str, catalogue: Catalogue, tmp_path: Path
+) -> None:
+    from bench.camera_signals import chunk, set_options
+
+    exercise = "partial-curl"
+    rules = catalogue.get(exercise).camera
+    assert rules is not None
+    dump = rules.model_dump(mode="json")
+    fast = chunk((node, exercise, dump, 7500, [0, 1, 2], 2))
+    assert [r["truth"]["view_ok"] for r in fast] == [True, True, False], "sets from the last on are the wrong view"
+    path = tmp_path / "sets.json"
+    sets = [
+        {"session": generate(exercise, rules, True, 7500 + k, set_options(exercise, 7500, k, 2, True)), "rules": dump}
+        for k in range(3)
+    ]
+    path.write_text(json.dumps(sets))
+    out = subprocess.run(
+        [node, str(JS / "camera_replay.mjs"), str(path)], capture_output=True, text=True, check=True, timeout=120
+    )
+    slow = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(slow) == len(fast) == 3
+    for a, b in zip(fast, slow, strict=True):
+        assert a["seed"] == b["seed"]
+        assert a["views"] == b["views"]
+        if a["truth"]["view_ok"]:
+            # The same frames in float32 rather than 5 decimals: the same counts, the hold within a frame.
+            assert a["summary"]["reps"] == b["summary"]["reps"] == b["truth"]["reps"]
+            assert a["summary"]["flags"] == b["summary"]["flags"]
+            assert abs(a["summary"]["heldSeconds"] - b["summary"]["heldSeconds"]) < 0.1

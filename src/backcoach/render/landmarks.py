@@ -284,6 +284,7 @@ FAULTS: dict[tuple[str, str], Fault] = {
     ("lying-lateral-leg-raise", "too-high"): Fault(add=(("near_leg.a", 22.0),)),
     ("straight-leg-raise", "bent-knee"): Fault(add=(("near_leg.a", 25.0), ("near_leg.b", 30.0))),
     ("knee-to-chest", "head-up"): Fault(add=(("spine", 18.0),)),
+    ("double-knee-to-chest", "head-up"): Fault(add=(("spine", 18.0),)),
     ("wall-squat", "too-deep"): Fault(add=(("root.y", -14.0),)),
     ("heel-raise", "low-heels"): Fault(reach=0.55),
     ("kettlebell-swing", "lean-back"): Fault(add=(("spine", -14.0),)),
@@ -451,6 +452,19 @@ def generate(
 
     `frames` are compact: `[t_ms]` for a frame without a pose, else `[t_ms, x0, y0, z0, v0, x1, ...]` for the 33
     landmarks in order; `tests/js/camera_replay.mjs` turns them back into the worker's messages."""
+    session, table = generate_table(exercise, rules, holds, seed, options)
+    frames: list[list[float]] = []
+    for row in table.tolist():
+        frames.append([row[0]] if math.isnan(row[1]) else row)
+    return {**session, "frames": frames}
+
+
+def generate_table(
+    exercise: str, rules: CameraRules, holds: bool, seed: int, options: Options | None = None
+) -> tuple[dict[str, Any], Array]:
+    """The set of `generate` without its frames, and the frames as one array of shape (frames, 133): the time in
+    ms, then x, y, z and visibility of the 33 landmarks, NaN where the frame has no pose. The benchmark writes it
+    as binary (JSON text of a few hundred sets took longer than counting them)."""
     import numpy as np
 
     o = options or Options()
@@ -490,7 +504,8 @@ def generate(
             m.reach = _partial_reach(exercise, rest_pose, m.end, rules, straight, near, (tilt, torso), want)
     # The timeline, one stretch per row: start, end, reach at each end, path, move.
     stretches: list[tuple[float, float, float, float, tuple[str, str | None], int]] = []
-    t = rng.uniform(1.2, 2.0)
+    # Still at the start, as after the framing check: the view is judged (0.5 s), then the floor calibrated (1 s).
+    t = rng.uniform(2.0, 3.0)
     stretches.append((0.0, t, 0.0, 0.0, (moves[0].end, None), -1))
     for i, m in enumerate(moves):
         for duration, r0, r1 in (
@@ -511,8 +526,10 @@ def generate(
     u = np.clip((times - t0) / np.maximum(t1 - t0, 1e-9), 0.0, 1.0)
     reach = from_reach + (to_reach - from_reach) * u * u * (3.0 - 2.0 * u)
     bodies = np.empty((len(times), 33, 3))
-    for path in {row[4] for row in stretches}:
-        mask = np.array([stretches[k][4] == path for k in which]) if len(which) else np.zeros(0, bool)
+    paths = sorted({row[4] for row in stretches}, key=str)
+    path_of = np.array([paths.index(row[4]) for row in stretches])[which]
+    for n, path in enumerate(paths):
+        mask = path_of == n
         fault = FAULTS[(exercise, path[1])] if path[1] else None
         chosen = fault if fault is not None and fault.add else None
         bodies[mask] = bodies_at(exercise, rest_pose, path[0], reach[mask], chosen, near, view)
@@ -524,28 +541,27 @@ def generate(
     far_side = np.array([n.startswith("right" if near == "left" else "left") for n in NAMES])
     vis = np.where(far_side, rng.uniform(*o.far_visibility), 0.97)[None, :] + nrng.normal(0.0, 0.02, seen.shape[:2])
     rows = np.concatenate((seen, np.clip(vis, 0.0, 1.0)[..., None]), axis=2).reshape(len(times), 132).round(5)
-    frames: list[list[float]] = []
-    drop_until = -1.0
-    for k, now in enumerate(times.tolist()):
-        stamp = round(now * 1000.0, 1)
-        if o.drop_rate and (now < drop_until or rng.random() < o.drop_rate):
-            if now >= drop_until and rng.random() < 0.2:
-                drop_until = now + rng.uniform(0.1, 0.4)
-            frames.append([stamp])
-        else:
-            frames.append([stamp, *rows[k].tolist()])
+    if o.drop_rate:
+        # Each frame is lost with `drop_rate`, and a fifth of the losses start a burst of 0.1 to 0.4 s.
+        lost = nrng.random(len(times)) < o.drop_rate
+        bursts = np.flatnonzero(lost & (nrng.random(len(times)) < 0.2))
+        ends = times[bursts] + nrng.uniform(0.1, 0.4, len(bursts))
+        for start, end in zip(bursts.tolist(), ends.tolist(), strict=True):
+            lost[start : int(np.searchsorted(times, end))] = True
+        rows[lost] = np.nan
+    table = np.concatenate(((times * 1000.0).round(1)[:, None], rows), axis=1)
     truth = _truth(rules, moves, signal, which, stretches, times, fps)
     truth["view_ok"] = not o.wrong_view
-    return {
+    session = {
         "exercise": exercise,
         "seed": seed,
         "side": near,
         "fps": fps,
         "width": width,
         "height": height,
-        "frames": frames,
         "truth": truth,
     }
+    return session, table
 
 
 def _truth(
@@ -560,7 +576,7 @@ def _truth(
     import numpy as np
 
     assert rules.count is not None
-    move_of = np.array([stretches[k][5] for k in which])
+    move_of = np.array([row[5] for row in stretches])[which]
     held = 0.0
     if rules.hold is not None:
         lo = rules.hold.low if rules.hold.low is not None else -math.inf
