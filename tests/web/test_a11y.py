@@ -311,3 +311,71 @@ def test_axe_finds_nothing_serious_on_the_clinicians_pages(browser: Any, server:
     assert not findings.problems, "axe-core found serious or critical violations:\n" + describe(findings.problems)
     assert not findings.wide, f"wider than the screen: {findings.wide}"
     assert not findings.errors, findings.errors
+
+
+# The camera coach's states of the Player (docs/camera.md, "In the Player"): the switch turned on, the framing
+# check, the live view with the camera counting, at both sizes in light and dark. The synthetic pose worker of
+# tests/web/test_camera_player.py stands in for the model; the fake webcam gives the frames.
+
+
+def camera_states(chromium: Any, base: str, axe: str, size: str, scheme: str, findings: Findings) -> None:
+    """The Player's camera states for one person, at one size in one colour scheme."""
+    import json
+
+    from tests.web.test_camera_player import WATCH_PART, route_synthetic_worker, sequences
+
+    folder = output_folder("web")
+    context = chromium.new_context(viewport=SIZES[size], color_scheme=scheme, service_workers="block")
+    page = context.new_page()
+    page.on("pageerror", lambda exc: findings.errors.append(str(exc)))
+    go(page, f"{base}/signup")
+    page.get_by_label("Email").fill(f"axe.camera.{size}.{scheme}@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    page.get_by_label("How old are you?").fill("42")
+    page.get_by_role("button", name="Check").click()
+    page.get_by_role("button", name="Save and see today's session").click()
+    page.wait_for_url(f"{base}/today")
+    go(page, f"{base}/player?speed=60")
+    tables = json.loads(page.locator("#runner-tables").text_content() or "{}")
+    route_synthetic_worker(context, sequences(tables)[0])
+    context.add_init_script(WATCH_PART)
+    go(page, f"{base}/player?speed=60")
+    page.get_by_role("switch", name="Use camera").check()
+
+    def look(name: str) -> None:
+        where = f"player-camera-{name}-{size}-{scheme}"
+        page.screenshot(path=str(folder / f"{where}.png"))
+        found = violations(page, axe)
+        if found:
+            findings.problems[where] = found
+        findings.looked.append(where)
+
+    look("switch")
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_selector("#camera.checking")
+    look("framing")
+    page.wait_for_selector("#live:not([hidden])")
+    page.wait_for_function(
+        "() => /counted|Waiting|Hold/.test(document.getElementById('camera-status').textContent)", timeout=60_000
+    )
+    look("live")
+    context.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_axe_finds_nothing_serious_in_the_players_camera_states(
+    browser: Any, server: str, axe_source: str, tmp_path: Path
+) -> None:
+    from tests.web.test_camera_model import needs_pose
+    from tests.web.test_camera_player import clip, webcam
+
+    needs_pose(webcam=False)
+    findings = Findings()
+    with webcam(browser, clip(tmp_path)) as chromium:
+        for size in SIZES:
+            for scheme in ("light", "dark"):
+                camera_states(chromium, server, axe_source, size, scheme, findings)
+    assert len(findings.looked) == 3 * 4, findings.looked
+    assert not findings.problems, "axe-core found serious or critical violations:\n" + describe(findings.problems)
+    assert not findings.errors, findings.errors

@@ -119,13 +119,27 @@ const runner = new Runner(tables);
 let record = null;
 let local = null;
 let counted = -1;
+// The camera coach (static/js/camera/coach.js), loaded only when the person switches the camera on, and what it
+// measured of each ended exercise, which the record's item carries as `camera`.
+let coach = null;
+const cameraOf = new Map();
 runner.subscribe((event) => {
-  if (event.type === "step-started") { counted = -1; beep(); say(event.step.say); render(); }
-  else if (event.type === "session-ended") finish(event.completed);
+  if (event.type === "step-started") {
+    // When each step began against when it was due, for bench/camera_timing.py (a mark costs microseconds).
+    performance.mark("backcoach-step", { detail: { index: event.index, due: origin + (event.at * 1000) / speed } });
+    counted = -1; beep(); say(event.step.say);
+    if (coach) coach.stepStarted(event.step, event.index);
+    render();
+  } else if (event.type === "exercise-ended" && coach) {
+    const measured = coach.measured(event.item);
+    if (measured) cameraOf.set(event.item, measured);
+  } else if (event.type === "session-ended") finish(event.completed);
 });
 
 function finish(completed) {
   if (completed) say(tables.steps[tables.steps.length - 1].say);
+  if (coach) coach.stop();
+  $("camera").hidden = true;
   releaseWakeLock();
   $("live").hidden = true;
   const fieldsets = record.asked().map((i) => {
@@ -183,6 +197,7 @@ function render() {
   const following = tables.steps[runner.index + 1];
   setText("next", following ? `Next: ${following.say}` : "Next: the end of the session");
   $("paused-badge").hidden = runner.pausedAt === null;
+  $("count-card").classList.toggle("waiting", runner.waiting);
   setText("pause-label", runner.pausedAt === null ? "Pause" : "Resume");
   if (step.kind === "hold") {
     const left = Math.ceil(remaining - 1e-9);
@@ -190,14 +205,18 @@ function render() {
   }
 }
 
+let timer = null;
 function loop() {
+  clearTimeout(timer);
   if (runner.finished) return;
   runner.advance(now());
   render();
   const deadline = runner.deadline();
   const wait = deadline !== null ? Math.min(250, ((deadline - now()) * 1000) / speed) : 250;
-  setTimeout(loop, Math.max(4, wait));
+  timer = setTimeout(loop, Math.max(4, wait));
 }
+// The camera coach moved the clock (a wait began or ended): draw it and wait for the new deadline at once.
+const changed = () => { if (runner.started) loop(); };
 
 // Each key is one runner call at the moment it is pressed; the screen follows the events. A command chosen from
 // the "More" menu closes it, so the menu does not cover the session.
@@ -243,14 +262,68 @@ $("precheck-form").addEventListener("submit", async (event) => {
   local = `local-${Date.now()}`;
   record = new SessionRecord(tables, runner, { date: localDate(), painBefore: Number(form.get("pain")) });
   record.onItem = (items) => enqueue({ kind: "patch", local, body: { items } });
+  record.extra = (ended) => (cameraOf.has(ended.item) ? { camera: cameraOf.get(ended.item) } : {});
   enqueue({ kind: "create", local, body: record.created() });
   $("precheck").hidden = true;
-  $("live").hidden = false;
   keepAwake();
+  if ($("camera-switch").checked && !$("camera-switch").disabled) await startCoach();
+  $("live").hidden = false;
   runner.start(now());
   loop();
   $("btn-pause").focus();
 });
+
+// The camera coach: a switch remembered on this device, and everything camera loaded only once it is on.
+const CAMERA = "backcoach-camera";
+const cameraNote = (text) => setText("camera-note", text);
+async function cameraInstalled() {
+  const { cameraStatus } = await import("./camera/camera.js");
+  const status = await cameraStatus().catch(() => ({ installed: false }));
+  if (status.installed) return true;
+  // Off, and it stays off: there is nothing on this server for it to load.
+  $("camera-switch").checked = false;
+  $("camera-switch").disabled = true;
+  cameraNote("The camera coach is not installed on this server.");
+  return false;
+}
+$("camera-switch").addEventListener("change", async () => {
+  const on = $("camera-switch").checked;
+  localStorage.setItem(CAMERA, on ? "1" : "0");
+  cameraNote(on ? "The camera counts your repetitions and times your holds. Nothing it sees leaves this device." : "");
+  if (on) await cameraInstalled();
+});
+if (localStorage.getItem(CAMERA) === "1") {
+  $("camera-switch").checked = true;
+  cameraInstalled();
+}
+
+// Opens the camera and runs the framing check before the first exercise; on any failure the session runs on
+// the timer, and the page says why.
+async function startCoach() {
+  $("camera").hidden = false;
+  setText("camera-status", "Starting the camera…");
+  try {
+    const { createCoach } = await import("./camera/coach.js");
+    coach = await createCoach({
+      data, tables, runner, now, say, changed,
+      elements: { panel: $("camera"), video: $("camera-video"), canvas: $("camera-outline"), status: $("camera-status"),
+        problems: $("camera-problems"), skip: $("camera-skip") },
+    });
+  } catch (error) {
+    $("camera").classList.add("off");
+    const refused = error && (error.name === "NotAllowedError" || error.name === "SecurityError");
+    const words = refused
+      ? "The camera was not allowed, so the session runs on the timer. You can allow it in the browser's site settings."
+      : `The camera could not start (${(error && error.message) || error}), so the session runs on the timer.`;
+    setText("camera-status", words);
+    say(words);
+    return;
+  }
+  runner.gate = (index) => coach.gate(index);
+  $("camera-skip").focus();
+  await coach.start();
+}
+$("camera-skip").addEventListener("click", () => { if (coach) coach.skipFraming(); });
 
 $("after-form").addEventListener("submit", (event) => {
   event.preventDefault();

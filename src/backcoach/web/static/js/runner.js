@@ -12,6 +12,13 @@ export class Runner {
     this.started = false;
     this.finished = false;
     this.pausedAt = null;
+    // The clock can also wait for the camera coach (web/static/js/camera/coach.js): `waiting` is true while it
+    // does, and `frozenAt` is when the step's clock stopped for either reason. A wait only moves the step's start,
+    // so every later boundary follows from the moment the wait ended and nothing drifts.
+    this.waiting = false;
+    this.frozenAt = null;
+    // Asked when a step reaches its end: false keeps the step at its end, waiting, until `proceed`.
+    this.gate = null;
     this.stepStart = 0;
     this.listeners = [];
     this.pain = new Map();
@@ -25,7 +32,7 @@ export class Runner {
   remaining(now) {
     const step = this.current;
     if (step === null) return 0;
-    const at = this.pausedAt !== null ? this.pausedAt : now;
+    const at = this.frozenAt !== null ? this.frozenAt : now;
     return Math.max(0, this.stepStart + step.duration_s - at);
   }
 
@@ -37,7 +44,7 @@ export class Runner {
 
   deadline() {
     const step = this.current;
-    if (step === null || this.pausedAt !== null || !this.started) return null;
+    if (step === null || this.frozenAt !== null || !this.started) return null;
     return this.stepStart + step.duration_s;
   }
 
@@ -51,6 +58,9 @@ export class Runner {
   enter(index, at) {
     this.index = index;
     this.stepStart = at;
+    // A wait belongs to the step it was for; a pause carries on into the new step.
+    this.waiting = false;
+    this.frozenAt = this.pausedAt;
     if (index >= this.steps.length) {
       this.finished = true;
       return [{ type: "session-ended", completed: true, at }];
@@ -83,9 +93,15 @@ export class Runner {
 
   advance(now) {
     const events = [];
-    while (this.started && !this.finished && this.pausedAt === null) {
+    while (this.started && !this.finished && this.frozenAt === null) {
       const end = this.stepStart + this.steps[this.index].duration_s;
       if (now < end) break;
+      if (this.gate !== null && !this.gate(this.index)) {
+        // Stopped exactly at the boundary, not when the clock noticed it: the wait is measured from there.
+        this.waiting = true;
+        this.frozenAt = end;
+        break;
+      }
       events.push(...this.leave(end));
     }
     return this.emit(events);
@@ -96,14 +112,39 @@ export class Runner {
     const events = this.advance(now);
     if (this.finished) return events;
     this.pausedAt = now;
+    if (this.frozenAt === null) this.frozenAt = now;
     return [...events, ...this.emit([{ type: "paused", at: now }])];
   }
 
   resume(now) {
     if (this.pausedAt === null) return [];
-    this.stepStart += now - this.pausedAt;
     this.pausedAt = null;
+    this.thaw(now);
     return this.emit([{ type: "resumed", at: now }]);
+  }
+
+  // The clock runs again once neither the person nor the camera holds it.
+  thaw(now) {
+    if (this.pausedAt !== null || this.waiting || this.frozenAt === null) return;
+    this.stepStart += now - this.frozenAt;
+    this.frozenAt = null;
+  }
+
+  // The camera stops step `index`'s clock where it is (a hold dropped). Nothing happens once the session has left
+  // that step or its time is up (the next advance ends it). It emits nothing, so a listener may call it.
+  wait(now, index) {
+    if (!this.started || this.finished || this.waiting || this.index !== index) return;
+    if (this.frozenAt === null && now >= this.stepStart + this.steps[index].duration_s) return;
+    this.waiting = true;
+    if (this.frozenAt === null) this.frozenAt = now;
+  }
+
+  // The camera lets the clock run again: a waiting step's end moves to `now`, and the session goes on from there.
+  proceed(now) {
+    if (!this.waiting) return [];
+    this.waiting = false;
+    this.thaw(now);
+    return this.advance(now);
   }
 
   togglePause(now) { return this.pausedAt !== null ? this.resume(now) : this.pause(now); }
@@ -168,6 +209,8 @@ export class SessionRecord {
     this.ended = [];
     this.completed = false;
     this.onItem = () => {};
+    // Anything measured beside the runner for an ended exercise (the camera coach's `camera` object), or {}.
+    this.extra = () => ({});
     runner.subscribe((event) => {
       if (event.type === "session-ended") this.completed = event.completed;
       if (event.type === "exercise-ended") this.add(event);
@@ -181,7 +224,7 @@ export class SessionRecord {
     const info = this.tables.items[ended.item];
     this.items.push({ exercise: info.exercise, rung: info.rung, prescription: info.prescription,
       completed_reps: ended.completed_reps, completed_sets: ended.completed_sets, difficulty: rule.difficulty,
-      pain_during: ended.pain_during });
+      pain_during: ended.pain_during, ...this.extra(ended) });
     this.ended.push({ item: ended.item, asks: rule.asks });
     this.onItem(this.items);
   }
