@@ -112,14 +112,21 @@ def _start_slow(tmp_path: Path, path: Path, speed: str) -> subprocess.Popen[str]
     exe = Path(sys.executable).parent / "backcoach"
     # Into a file, not a pipe nobody reads: on a slow machine the session's output fills a pipe's 64 KB, and the
     # player then blocks on a write and never gets to save or exit.
+    # An ignored SIGINT is inherited through exec, and Python then installs no Ctrl-C handler at all. A test run
+    # started in the background by a shell ignores it (as `cmd &` does), so the player started from it would too:
+    # the parent handles it for the moment of the start, and a handled signal is reset to its default in the child.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     with (tmp_path / "player-output.txt").open("w") as output:
-        return subprocess.Popen(
-            [str(exe), "start", str(path), "--auto", "--speed", speed, "--pain-before", "3", "--pain-after", "3"],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=os.environ.copy(),
-        )
+        try:
+            return subprocess.Popen(
+                [str(exe), "start", str(path), "--auto", "--speed", speed, "--pain-before", "3", "--pain-after", "3"],
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                text=True,
+                env=os.environ.copy(),
+            )
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
 
 def _wait_for_items(run, count: int, timeout: float = 60.0) -> list[dict[str, Any]]:
