@@ -90,6 +90,7 @@ def broken(tmp_path: Path, exercise: str, old: str, new: str) -> Path:
             "'knee'",
         ),
         ("bridge", 'kind = "angle"', 'kind = "incline"', "camera.signal", "needs 2 landmarks"),
+        ("heel-raise", 'points = ["heel", "ankle"]', "points = []", "camera.signal", "1 to 3 landmarks"),
         ("bridge", "low = 168", "low = 150", "camera", "past count.enter"),
         (
             "wall-squat",

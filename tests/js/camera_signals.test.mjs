@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { replay } from "./camera_replay.mjs";
-import { angleAt, pixel, createTracker, CUE_COOLDOWN_S } from "../../src/backcoach/web/static/js/camera/signals.js";
+import { angleAt, pixel, createTracker, CUE_COOLDOWN_S, LANDMARKS } from "../../src/backcoach/web/static/js/camera/signals.js";
 
 const cases = process.env.CAMERA_CASES ? JSON.parse(readFileSync(process.env.CAMERA_CASES, "utf8")) : [];
 
@@ -98,4 +98,52 @@ test("a hold pauses, and says so, when tracking is lost for longer", { skip: !cl
   const drops = (r) => r.events.filter((e) => e.type === "hold" && !e.holding).length;
   assert.equal(drops(after), drops(before) + 1, "the pause is reported");
   assert.ok(before.summary.heldSeconds - after.summary.heldSeconds >= 0.5, "the lost time is not held time");
+});
+
+// A standing body drawn by hand, side-on on a 640x480 frame, the device tilted by `roll` degrees; `lift` raises the
+// heel and the ankle of the sides listed in `rising` by that many pixels, and `seen` gives each side's visibility.
+function standing({ lift = 0, rising = ["left", "right"], seen = { left: 1, right: 1 }, roll = 0 }) {
+  const at = { shoulder: [320, 100], hip: [320, 300], knee: [325, 380], ankle: [320, 440], heel: [310, 455], foot_index: [345, 456] };
+  const turn = (roll * Math.PI) / 180;
+  const landmarks = Array.from({ length: 33 }, () => ({ x: 0.5, y: 0.2, z: 0, visibility: 1 }));
+  for (const side of ["left", "right"]) {
+    for (const [name, [x, y0]] of Object.entries(at)) {
+      const y = y0 - (rising.includes(side) && (name === "heel" || name === "ankle") ? lift : 0);
+      const [dx, dy] = [x - 320, y - 240];
+      const px = 320 + dx * Math.cos(turn) - dy * Math.sin(turn), py = 240 + dx * Math.sin(turn) + dy * Math.cos(turn);
+      landmarks[LANDMARKS[`${side}_${name}`]] = { x: px / 640, y: py / 480, z: 0, visibility: seen[side] };
+    }
+  }
+  return landmarks;
+}
+
+const heelRaise = {
+  reliable: true, view: "side", visible: ["heel", "ankle", "foot_index", "shoulder", "hip"],
+  horizontal: ["heel", "foot_index"], smoothing_s: 0.15, signal: { kind: "rise", points: ["heel", "ankle"] },
+  count: { work: "above", enter: 0.07, exit: 0.02, partial: 0.035 }, form: [],
+};
+
+// Two seconds standing still, then one raise of `lift` pixels (a torso is 200): up in 1 s, held 1 s, down in 1 s.
+function raise(options, after = {}) {
+  const tracker = createTracker(heelRaise, { side: "left" });
+  for (let k = 0; k <= 6 * 30; k++) {
+    const t = k / 30;
+    const u = t < 2 ? 0 : t < 3 ? t - 2 : t < 4 ? 1 : t < 5 ? 5 - t : 0;
+    const now = t < 2 ? options : { ...options, ...after };
+    tracker.update({ t: t * 1000, width: 640, height: 480, landmarks: standing({ ...now, lift: u * options.lift }) });
+  }
+  return tracker.summary();
+}
+
+test("a rise is counted from the start position, across a tilted device's floor", () => {
+  assert.equal(raise({ lift: 36 }).reps, 1); // 0.18 torso lengths, a full raise
+  assert.equal(raise({ lift: 36, roll: 8 }).reps, 1);
+  assert.equal(raise({ lift: 10 }).reps, 0); // 0.05: a partial raise
+  assert.equal(raise({ lift: 10 }).partials, 1);
+});
+
+test("a side not seen in the start position is never read for a rise", () => {
+  // The far side, hidden while the start was calibrated, is the only side seen while it rises: nothing counts.
+  const summary = raise({ lift: 36, seen: { left: 1, right: 0.1 } }, { seen: { left: 0.1, right: 1 } });
+  assert.equal(summary.reps, 0);
 });

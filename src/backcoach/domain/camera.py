@@ -30,9 +30,11 @@ class Signal(Frozen):
     - `incline`: the angle of the segment from the first landmark to the second against the horizontal calibrated
       at the start, 0 (level) to 90 degrees (upright), whichever way it points.
     - `height`: how far the first landmark is above the second, across that horizontal, in torso lengths.
+    - `rise`: how far one to three landmarks have risen, on average, above where they were in the start position,
+      across that horizontal, in torso lengths (no second landmark's noise, and more than one averages theirs).
     """
 
-    kind: Literal["angle", "incline", "height"]
+    kind: Literal["angle", "incline", "height", "rise"]
     points: list[Landmark]
     sides: Literal["near", "either"] = "near"
     """`near`: the side facing the camera (or the better seen side); `either`: both sides, taking the one further
@@ -40,6 +42,12 @@ class Signal(Frozen):
 
     @model_validator(mode="after")
     def _arity(self) -> Self:
+        if self.kind == "rise":
+            if not 1 <= len(self.points) <= 3:
+                raise ValueError(f"points: a rise signal needs 1 to 3 landmarks, not {len(self.points)}")
+            if len(set(self.points)) != len(self.points):
+                raise ValueError("points: a landmark is named twice")
+            return self
         need = 3 if self.kind == "angle" else 2
         if len(self.points) != need:
             raise ValueError(f"points: a {self.kind} signal needs {need} landmarks, not {len(self.points)}")

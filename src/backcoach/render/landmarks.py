@@ -222,6 +222,11 @@ def _values(signal: Signal, frames: Array, camera: Camera, side: Side, tilt: flo
         cos = np.clip((ux * vx + uy * vy) / np.where(n == 0, 1.0, n), -1.0, 1.0)
         out: Array = np.degrees(np.arccos(cos))
         return out
+    if signal.kind == "rise":
+        # Above the start position, which is the first frame here as for the horizontal and the torso.
+        lifts = [(-(x - x[0]) * math.sin(tilt) + (y - y[0]) * math.cos(tilt)) / torso for x, y in pts]
+        rise: Array = np.mean(lifts, axis=0)
+        return rise
     (ax, ay), (bx, by) = pts
     if signal.kind == "incline":
         d = np.arctan2(by - ay, bx - ax) - tilt

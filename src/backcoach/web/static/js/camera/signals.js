@@ -59,6 +59,19 @@ export function heightAbove(a, b, tilt, torso) {
   return (-dx * Math.sin(tilt) + dy * Math.cos(tilt)) / torso;
 }
 
+// How far landmarks rose, on average, above their start positions (`rest`: name -> {x, y} in pixels), across the
+// calibrated horizontal, in torso lengths; null when one of them was not seen in the start position.
+export function riseAbove(pose, side, names, rest, tilt, torso) {
+  let sum = 0;
+  for (const name of names) {
+    const start = rest?.[name];
+    if (!start) return null;
+    const p = pixel(pose, `${side}_${name}`);
+    sum += heightAbove(p, start, tilt, torso);
+  }
+  return sum / names.length;
+}
+
 export function distance(a, b) {
   return Math.hypot(a.x - b.x, a.y - b.y);
 }
@@ -95,7 +108,8 @@ export function readableSides(pose, near, names, sides) {
   return b >= 0 ? [other(near)] : [];
 }
 
-function valueOf(signal, pose, side, tilt, torso) {
+function valueOf(signal, pose, side, tilt, torso, rest) {
+  if (signal.kind === "rise") return riseAbove(pose, side, signal.points, rest[side], tilt, torso);
   const p = signal.points.map((name) => pixel(pose, `${side}_${name}`));
   if (signal.kind === "angle") return angleAt(p[0], p[1], p[2]);
   if (signal.kind === "incline") return incline(p[0], p[1], tilt);
@@ -148,6 +162,12 @@ export function createTracker(rules, { side = "left" } = {}) {
 
   let tilt = 0, torso = 1, calibrated = false;
   const calibration = [];
+  // Start positions for `rise` signals, per side: the mean of each landmark over the calibration, where seen.
+  const risePoints = [signal, ...form.map((rule) => rule.signal)]
+    .filter((s) => s && s.kind === "rise")
+    .flatMap((s) => s.points);
+  const restSums = { left: {}, right: {} };
+  const rest = { left: {}, right: {} };
   const ratios = []; // [t, ratio] over the view window
   let viewOk = null;
   let state = "rest"; // rest | attempt | work
@@ -183,9 +203,22 @@ export function createTracker(rules, { side = "left" } = {}) {
     const [a, b] = rules.horizontal ?? [null, null];
     const tiltNow = a ? lineTilt(pixel(pose, `${near}_${a}`), pixel(pose, `${near}_${b}`)) : 0;
     calibration.push([t, tiltNow, distance(pixel(pose, `${near}_shoulder`), pixel(pose, `${near}_hip`))]);
+    for (const s of ["left", "right"]) {
+      for (const name of risePoints) {
+        const p = pixel(pose, `${s}_${name}`);
+        if (p.v < VISIBLE) continue;
+        const sum = (restSums[s][name] ??= { x: 0, y: 0, n: 0 });
+        sum.x += p.x;
+        sum.y += p.y;
+        sum.n += 1;
+      }
+    }
     if (t - calibration[0][0] >= CALIBRATE_S) {
       tilt = calibration.reduce((s, c) => s + c[1], 0) / calibration.length;
       torso = Math.max(1e-6, median(calibration.map((c) => c[2])));
+      for (const s of ["left", "right"]) {
+        for (const [name, sum] of Object.entries(restSums[s])) rest[s][name] = { x: sum.x / sum.n, y: sum.y / sum.n };
+      }
       calibrated = true;
     }
   }
@@ -239,7 +272,11 @@ export function createTracker(rules, { side = "left" } = {}) {
         endRep(candidateSince, events);
       }
     }
-    if (state === "work" || candidate === "work") values.forEach((x, i) => formValues[i].push(x));
+    if (state === "work" || candidate === "work") {
+      values.forEach((x, i) => {
+        if (x !== null) formValues[i].push(x);
+      });
+    }
     if (hold) trackHold(t, v, events);
   }
 
@@ -306,17 +343,21 @@ export function createTracker(rules, { side = "left" } = {}) {
         calibrate(t, pose, sides[0]);
         return events;
       }
-      let chosen = sides[0];
-      let raw = valueOf(signal, pose, chosen, tilt, torso);
-      for (const s of sides.slice(1)) {
-        const x = valueOf(signal, pose, s, tilt, torso);
+      // A side not seen in the start position has no start to rise from: its frames are skipped.
+      const read = sides
+        .map((s) => [s, valueOf(signal, pose, s, tilt, torso, rest)])
+        .filter(([, x]) => x !== null);
+      if (!read.length) return events;
+      let [chosen, raw] = read[0];
+      for (const [s, x] of read.slice(1)) {
         if (further(count.work, x, raw) === x && x !== raw) [raw, chosen] = [x, s];
       }
       const v = smoother.next(t, raw);
       const values = form.map((rule, i) => {
         if (!rule.signal) return v;
         const ruleSides = rule.side === "either" || rule.signal.sides === "either" ? sides : [chosen];
-        const xs = ruleSides.map((s) => valueOf(rule.signal, pose, s, tilt, torso));
+        const xs = ruleSides.map((s) => valueOf(rule.signal, pose, s, tilt, torso, rest)).filter((x) => x !== null);
+        if (!xs.length) return null;
         const worst = rule.fault === "above" ? Math.max(...xs) : Math.min(...xs);
         return formSmoothers[i].next(t, worst);
       });
