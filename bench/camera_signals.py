@@ -40,13 +40,14 @@ SEED = 900_000
 CHUNK = 25
 
 
-def options_for(rng: random.Random, near_signal: bool) -> Options:
+def options_for(rng: random.Random, near_signal: bool, fps: tuple[float, float] | None = None) -> Options:
     """A set's conditions, drawn across the range a phone on the floor sees: noise up to 3 px, up to 8% of frames
-    lost, a device tilted up to 8 degrees, 15 to 30 frames a second, and for a quarter of the sets a far side the
-    model can hardly see (only where the signal reads the near side)."""
+    lost, a device tilted up to 8 degrees, 15 to 30 frames a second (or `fps`: a slow device's rate), and for a
+    quarter of the sets a far side the model can hardly see (only where the signal reads the near side)."""
     base = Options.noisy()
     return replace(
         base,
+        fps=fps or base.fps,
         noise_px=rng.uniform(0.0, 3.0),
         drop_rate=rng.uniform(0.0, 0.08),
         roll=8.0,
@@ -54,18 +55,23 @@ def options_for(rng: random.Random, near_signal: bool) -> Options:
     )
 
 
-def set_options(exercise: str, seed: int, k: int, normal: int, near: bool) -> Options:
+def set_options(
+    exercise: str, seed: int, k: int, normal: int, near: bool, fps: tuple[float, float] | None = None
+) -> Options:
     """Set `k`'s conditions, from its own seed; sets from `normal` on are filmed from the wrong angle."""
-    options = options_for(random.Random(f"{seed}-{exercise}-{k}"), near)
+    options = options_for(random.Random(f"{seed}-{exercise}-{k}"), near, fps)
     return replace(options, wrong_view=True) if k >= normal else options
 
 
-def chunk(job: tuple[str, str, dict[str, Any], int, list[int], int]) -> list[dict[str, Any]]:
+Job = tuple[str, str, dict[str, Any], int, list[int], int, tuple[float, float] | None]
+
+
+def chunk(job: Job) -> list[dict[str, Any]]:
     """Generate sets `ks` of one exercise (each from its own seed, so the figures do not depend on the chunking),
     write them as one binary chunk and replay it in one node process."""
     import numpy as np
 
-    node, exercise, dump, seed, ks, normal = job
+    node, exercise, dump, seed, ks, normal, fps = job
     rules = CameraRules.model_validate(dump)
     assert rules.signal is not None
     near = rules.signal.sides == "near"
@@ -75,7 +81,7 @@ def chunk(job: tuple[str, str, dict[str, Any], int, list[int], int]) -> list[dic
         offset = 0
         with (folder / "chunk.bin").open("wb") as data:
             for k in ks:
-                options = set_options(exercise, seed, k, normal, near)
+                options = set_options(exercise, seed, k, normal, near, fps)
                 session, table = generate_table(exercise, rules, True, seed + k, options)
                 raw = table.astype(np.float32).tobytes()
                 data.write(raw)
@@ -89,18 +95,23 @@ def chunk(job: tuple[str, str, dict[str, Any], int, list[int], int]) -> list[dic
 
 
 def run(
-    sets: int = 200, wrong_view: int = 20, seed: int = SEED, jobs: int = 2, only: list[str] | None = None
+    sets: int = 200,
+    wrong_view: int = 20,
+    seed: int = SEED,
+    jobs: int = 2,
+    only: list[str] | None = None,
+    fps: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
     node = shutil.which("node")
     if node is None:
         raise SystemExit("node is needed: the counting code is JavaScript")
     measured = [e for e in catalogue() if e.camera is not None and e.camera.reliable and (not only or e.id in only)]
-    work: list[tuple[str, str, dict[str, Any], int, list[int], int]] = []
+    work: list[Job] = []
     for exercise in measured:
         dump = exercise.camera.model_dump(mode="json") if exercise.camera else {}
         everything = list(range(sets + wrong_view))
         for start in range(0, len(everything), CHUNK):
-            work.append((node, exercise.id, dump, seed, everything[start : start + CHUNK], sets))
+            work.append((node, exercise.id, dump, seed, everything[start : start + CHUNK], sets, fps))
     started = time.perf_counter()
     rows: dict[str, list[dict[str, Any]]] = {e.id: [] for e in measured}
     # fork: the workers inherit the loaded catalogue and figures instead of loading them again.
@@ -122,12 +133,14 @@ def run(
         "wrong_view_sets": wrong_view,
         "seed": seed,
         "jobs": jobs,
+        "frames_per_second": list(fps or Options.noisy().fps),
         "seconds": round(elapsed, 1),
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "exercises": results,
     }
     if not only and seed == SEED:
-        save("camera_signals", report)
+        # A slow device's run is kept beside the standard one, not in its place.
+        save("camera_signals" if fps is None else f"camera_signals_{fps[0]:g}-{fps[1]:g}fps", report)
     return report
 
 
@@ -180,5 +193,9 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=SEED, help="tuning runs use seeds below 10000, e.g. 1000")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (each runs its own node)")
     parser.add_argument("--exercise", action="append", help="only this exercise (repeatable); nothing is saved")
+    parser.add_argument(
+        "--fps", type=float, nargs=2, metavar=("LOW", "HIGH"), help="frame rates to draw from (default 15 30)"
+    )
     args = parser.parse_args()
-    print(json.dumps(run(args.sets, args.wrong_view, args.seed, args.jobs, args.exercise), indent=2))
+    fps = (args.fps[0], args.fps[1]) if args.fps else None
+    print(json.dumps(run(args.sets, args.wrong_view, args.seed, args.jobs, args.exercise, fps), indent=2))

@@ -117,7 +117,7 @@ def test_the_benchmark_replays_binary_chunks_as_the_tests_replay_json(
     rules = catalogue.get(exercise).camera
     assert rules is not None
     dump = rules.model_dump(mode="json")
-    fast = chunk((node, exercise, dump, 7500, [0, 1, 2], 2))
+    fast = chunk((node, exercise, dump, 7500, [0, 1, 2], 2, None))
     assert [r["truth"]["view_ok"] for r in fast] == [True, True, False], "sets from the last on are the wrong view"
     path = tmp_path / "sets.json"
     sets = [
