@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backcoach.app import accounts, guided, history, outcomes, plans, preferences, safety
-from backcoach.app.cache import PersonalCache
+from backcoach.app.cache import Memo, PersonalCache
 from backcoach.app.runtime import Runtime, create_runtime
 from backcoach.domain.errors import BackcoachError
 from backcoach.domain.history import SessionItem, SessionRecord
@@ -176,6 +177,21 @@ def test_the_cache_keeps_to_its_size_dropping_the_least_recently_used() -> None:
     assert cache.get(1, "a", 0, now) == b"1"
 
 
+def test_the_memo_builds_once_per_key_and_keeps_to_its_size() -> None:
+    memo = Memo(size=2)
+    built: list[str] = []
+
+    def build(key: str) -> str:
+        built.append(key)
+        return key.upper()
+
+    assert [memo.get(k, functools.partial(build, k)) for k in ("a", "b", "a", "c", "b", "a")] == list("ABACBA")
+    # "a" was used last before "c" came, so "b" was dropped and built again, which then dropped "a".
+    assert built == ["a", "b", "c", "b", "a"]
+    assert len(memo) == 2
+    assert (memo.hits, memo.misses) == (1, 5)
+
+
 def test_a_slow_build_from_older_data_does_not_replace_a_newer_entry() -> None:
     cache = PersonalCache()
     until = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
@@ -217,10 +233,15 @@ def served(runtime: Runtime, user: int) -> bytes | BaseException:
 
 
 def fresh(runtime: Runtime, user: int) -> bytes | BaseException:
+    """The plan worked out from nothing: no cached bytes and no memoised dose decisions (the runtime's memo, warm
+    from every step before, is set aside, so a decision memoised on too little would show here)."""
+    warm, runtime.memo = runtime.memo, Memo()
     try:
         return PlanOut.of(plans.todays_plan(runtime, user)).model_dump_json().encode()
     except BackcoachError as exc:
         return exc
+    finally:
+        runtime.memo = warm
 
 
 def same(a: bytes | BaseException, b: bytes | BaseException) -> bool:

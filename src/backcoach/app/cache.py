@@ -13,8 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import TypeVar, cast
+
+T = TypeVar("T")
 
 DEFAULT_SIZE = 4096
 """Entries per process: a plan is a few kilobytes and a page a few tens, so at most some tens of megabytes."""
@@ -66,6 +69,40 @@ class PersonalCache:
         with self._lock:
             for key in [k for k in self._entries if k[0] == user_id]:
                 del self._entries[key]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class Memo:
+    """A bounded, least-recently-used map from a key made of everything a pure computation reads to its result.
+
+    For the dose rules: after a session is recorded, the person's revision changes and today's plan is built again,
+    but most of the catalogue's exercises have the same attempts as before, so their decisions are looked up rather
+    than worked out. Only what the key holds may decide the result (the catalogue and ladders are the runtime's own,
+    fixed for its life), and results must be immutable: callers share them. Thread-safe; two threads that miss
+    together both compute, which is harmless for a pure function."""
+
+    def __init__(self, size: int = 16384) -> None:
+        self.size = size
+        self._entries: OrderedDict[Hashable, object] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Hashable, build: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return cast(T, self._entries[key])
+            self.misses += 1
+        value = build()
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return value
 
     def __len__(self) -> int:
         return len(self._entries)

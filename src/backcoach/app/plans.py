@@ -52,9 +52,16 @@ class DoseHistory:
     last two however old), the pain before every session of the last 14 days, and the first attempt of all."""
 
     on: dt.date
-    attempts: dict[str, list[dosing.Attempt]]
-    pains: list[tuple[dt.date, int]]
+    rows: dict[str, tuple[AttemptRow, ...]]
+    """Each exercise's attempts as stored, oldest first: with the day and the pains, all that its dose decision
+    reads, and cheap to hash (plain values), so decisions are memoised on them (`decider`)."""
+    pains: tuple[tuple[dt.date, int], ...]
     earliest: dt.date | None
+
+    @functools.cached_property
+    def attempts(self) -> dict[str, list[dosing.Attempt]]:
+        """Each exercise's attempts as the dose rules read them; made only when a decision is not memoised."""
+        return {exercise: [_attempt(row) for row in rows] for exercise, rows in self.rows.items()}
 
 
 def dose_history(runtime: Runtime, user_id: int, on: dt.date | None = None) -> DoseHistory:
@@ -74,11 +81,11 @@ def read_dose_history(
     if on is not None and latest is not None and on < latest:
         raise DateBeforeHistory(on, latest)
     rows, earliest = repo.recent_attempts(since, runtime.catalogue.exercises, last=dosing.HISTORY_LAST)
-    pains = repo.pains_before(day - dt.timedelta(days=dosing.BASELINE_DAYS))
-    found: dict[str, list[dosing.Attempt]] = {}
+    pains = tuple(repo.pains_before(day - dt.timedelta(days=dosing.BASELINE_DAYS)))
+    grouped: dict[str, list[AttemptRow]] = {}
     for row in rows:
-        found.setdefault(row.exercise, []).append(_attempt(row))
-    return DoseHistory(day, found, pains, earliest)
+        grouped.setdefault(row.exercise, []).append(row)
+    return DoseHistory(day, {e: tuple(found) for e, found in grouped.items()}, pains, earliest)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -121,9 +128,17 @@ def decider(runtime: Runtime, latest: StoredScreen | None, history: DoseHistory)
 
     def decide(exercise: Exercise) -> dosing.DoseDecision:
         ladder = runtime.ladders[exercise.id]
-        tries = history.attempts.get(exercise.id, [])
-        decision = dosing.next_dose(exercise, ladder, tries, on=history.on, pains=history.pains)
-        if gentle and decision.decision == "start" and not tries:
+        tried = exercise.id in history.rows
+        # The decision reads only these (the exercise and its ladder are the runtime's own): after a change, the
+        # exercises whose attempts did not change are looked up, not decided again.
+        key = ("dose", exercise.id, history.rows.get(exercise.id, ()), history.on, history.pains)
+        decision = runtime.memo.get(
+            key,
+            lambda: dosing.next_dose(
+                exercise, ladder, history.attempts.get(exercise.id, []), on=history.on, pains=history.pains
+            ),
+        )
+        if gentle and decision.decision == "start" and not tried:
             return dosing.gentle_start(exercise, ladder)
         return decision
 
@@ -242,8 +257,11 @@ def _plan(
     if (
         request.level == "beginner"
         and cleared
-        and dosing.ready_for_advanced(
-            catalogue.exercises, runtime.ladders, history.attempts, history.on, history.earliest
+        and runtime.memo.get(
+            ("advanced", tuple(history.rows.items()), history.on, history.earliest),
+            lambda: dosing.ready_for_advanced(
+                catalogue.exercises, runtime.ladders, history.attempts, history.on, history.earliest
+            ),
         )
     ):
         cautions.append(
@@ -251,15 +269,22 @@ def _plan(
             "(choose the advanced level in your plan options)."
         )
 
-    def dose_for(e: Exercise) -> Dose:
+    def dose(e: Exercise) -> Dose:
         decision = decisions[e.id]
         changed = decision.decision in ("progress", "regress") or (
-            decision.decision == "start" and e.id in history.attempts
+            decision.decision == "start" and e.id in history.rows
         )
         return Dose(decision.prescription, decision.rung, decision.name, decision.reason if changed else None)
 
+    doses = {e.id: dose(e) for e in catalogue}
     excluded: list[LeftOut] = [*(latest.result.exclusions if latest else []), *resting]
-    return build_plan(catalogue, request, dose_for=dose_for, cautions=cautions, excluded=excluded)
+    # The plan reads only these (and the runtime's own catalogue): a change that leaves every dose as it was (a
+    # check-in, a pain score within the limits) finds the plan already built. Plans are never changed once built.
+    key = ("plan", request, tuple(doses.items()), tuple(cautions), tuple(excluded))
+    return runtime.memo.get(
+        key,
+        lambda: build_plan(catalogue, request, dose_for=lambda e: doses[e.id], cautions=cautions, excluded=excluded),
+    )
 
 
 def following(repo: UserRepository, on: dt.date) -> Prescribed | None:

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from backcoach import content
-from backcoach.app.cache import PersonalCache
+from backcoach.app.cache import Memo, PersonalCache
 from backcoach.domain.catalogue import Catalogue
 from backcoach.domain.ladders import Ladder
 from backcoach.settings import Settings, load_settings
@@ -176,6 +176,9 @@ class Runtime:
     ladders: Mapping[str, Ladder]
     hasher: PasswordHasher
     cache: PersonalCache = field(default_factory=PersonalCache)
+    memo: Memo = field(default_factory=Memo)
+    """Dose decisions and plans by exactly what they read (docs/architecture.md): after a change, what it left as it
+    was is looked up, not worked out again."""
 
     @cached_property
     def names(self) -> dict[str, str]:
