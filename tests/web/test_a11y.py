@@ -210,15 +210,19 @@ def tour_one(browser: Any, base: str, axe: str, size: str, scheme: str, findings
     context.close()
 
 
+# One test per size and colour scheme, each with its own server: the tours are the slowest tests of all, and four
+# shorter ones spread over `make test`'s two workers where one long one would finish alone.
+VARIANTS = pytest.mark.parametrize(("size", "scheme"), [(z, c) for z in ("phone", "laptop") for c in ("light", "dark")])
+
+
+@VARIANTS
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_axe_finds_nothing_serious_on_any_page_at_either_size_light_or_dark(
-    browser: Any, server: str, axe_source: str
+    browser: Any, server: str, axe_source: str, size: str, scheme: str
 ) -> None:
     findings = Findings()
-    for size in SIZES:
-        for scheme in ("light", "dark"):
-            tour_one(browser, server, axe_source, size, scheme, findings)
-    assert len(findings.looked) == 4 * PAGES, findings.looked
+    tour_one(browser, server, axe_source, size, scheme, findings)
+    assert len(findings.looked) == PAGES, findings.looked
     assert not findings.problems, "axe-core found serious or critical violations:\n" + describe(findings.problems)
     assert not findings.wide, f"wider than the screen: {findings.wide}"
     assert not findings.errors, findings.errors
@@ -261,8 +265,11 @@ def clinic_tour(page: Any, base: str, patient_id: int, template_id: int, link: s
     look("link")
 
 
+@VARIANTS
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_axe_finds_nothing_serious_on_the_clinicians_pages(browser: Any, server: str, axe_source: str) -> None:
+def test_axe_finds_nothing_serious_on_the_clinicians_pages(
+    browser: Any, server: str, axe_source: str, size: str, scheme: str
+) -> None:
     from tests.web.test_clinic_pages import SESSION, _account, _call
 
     ada = _account(server, "ada@example.org", role="clinician", display_name="Dr Ada Lee", profession="physio")
@@ -281,33 +288,29 @@ def test_axe_finds_nothing_serious_on_the_clinicians_pages(browser: Any, server:
 
     findings = Findings()
     folder = output_folder("web")
-    for size, viewport in SIZES.items():
-        for scheme in ("light", "dark"):
-            context = browser.new_context(viewport=viewport, color_scheme=scheme)
-            page = context.new_page()
-            page.on("pageerror", lambda exc: findings.errors.append(str(exc)))
-            go(page, f"{server}/signin")
-            page.get_by_label("Email").fill("ada@example.org")
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
-            page.wait_for_load_state()
+    context = browser.new_context(viewport=SIZES[size], color_scheme=scheme)
+    page = context.new_page()
+    page.on("pageerror", lambda exc: findings.errors.append(str(exc)))
+    go(page, f"{server}/signin")
+    page.get_by_label("Email").fill("ada@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
 
-            def look(
-                name: str, *, full_page: bool = True, size: str = size, scheme: str = scheme, page: Any = page
-            ) -> None:
-                where = f"{name}-{size}-{scheme}"
-                page.wait_for_load_state()
-                page.screenshot(path=str(folder / f"{where}.png"), full_page=full_page)
-                if page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth"):
-                    findings.wide.append(where)
-                found = violations(page, axe_source)
-                if found:
-                    findings.problems[where] = found
-                findings.looked.append(where)
+    def look(name: str, *, full_page: bool = True) -> None:
+        where = f"{name}-{size}-{scheme}"
+        page.wait_for_load_state()
+        page.screenshot(path=str(folder / f"{where}.png"), full_page=full_page)
+        if page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth"):
+            findings.wide.append(where)
+        found = violations(page, axe_source)
+        if found:
+            findings.problems[where] = found
+        findings.looked.append(where)
 
-            clinic_tour(page, server, patient_id, template_id, link, look)
-            context.close()
-    assert len(findings.looked) == 4 * CLINIC_PAGES, findings.looked
+    clinic_tour(page, server, patient_id, template_id, link, look)
+    context.close()
+    assert len(findings.looked) == CLINIC_PAGES, findings.looked
     assert not findings.problems, "axe-core found serious or critical violations:\n" + describe(findings.problems)
     assert not findings.wide, f"wider than the screen: {findings.wide}"
     assert not findings.errors, findings.errors
@@ -363,9 +366,10 @@ def camera_states(chromium: Any, base: str, axe: str, size: str, scheme: str, fi
     context.close()
 
 
+@VARIANTS
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_axe_finds_nothing_serious_in_the_players_camera_states(
-    browser: Any, server: str, axe_source: str, tmp_path: Path
+    browser: Any, server: str, axe_source: str, tmp_path: Path, size: str, scheme: str
 ) -> None:
     from tests.web.test_camera_model import needs_pose
     from tests.web.test_camera_player import clip, webcam
@@ -373,9 +377,7 @@ def test_axe_finds_nothing_serious_in_the_players_camera_states(
     needs_pose(webcam=False)
     findings = Findings()
     with webcam(browser, clip(tmp_path)) as chromium:
-        for size in SIZES:
-            for scheme in ("light", "dark"):
-                camera_states(chromium, server, axe_source, size, scheme, findings)
-    assert len(findings.looked) == 3 * 4, findings.looked
+        camera_states(chromium, server, axe_source, size, scheme, findings)
+    assert len(findings.looked) == 3, findings.looked
     assert not findings.problems, "axe-core found serious or critical violations:\n" + describe(findings.problems)
     assert not findings.errors, findings.errors
