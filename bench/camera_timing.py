@@ -77,6 +77,12 @@ def run() -> dict[str, Any]:
         "p50_ms": round(percentile(errors, 0.50), 3),
         "p99_ms": round(percentile(errors, 0.99), 3),
         "max_ms": round(max(errors), 3),
+        # Which boundaries were latest, and by how much: one slow moment (a model loading, a collection) shows
+        # as one or two, a Player that keeps falling behind as many.
+        "latest": sorted(
+            ({"boundary": k + 1, "late_ms": round(e, 1)} for k, e in enumerate(errors)), key=lambda b: -b["late_ms"]
+        )[:5],
+        "over_10_ms": sum(e >= 10 for e in errors),
         "wall_s": measured["wall_s"],
         "camera_status": measured["status"],
         "load_average_before": load_before,

@@ -28,10 +28,12 @@ WHY: dict[str, str] = {
     "plan.p50": "The framework's per-request work plus one loopback round trip; nothing is built on a hit.",
     "plan.yardstick": "Both pay the same token read; the plan adds five query options to parse and a larger body.",
     "plan.postgresql": "The token's read is a round trip to a PostgreSQL server that shares the two cores.",
-    "first-plan.cpu": "Reading six weeks of attempts (about 330 rows here) and deciding 22 doses; rows seen before "
-    "are turned into attempts once per process.",
-    "writes.rps": "One writer at a time (SQLite's lock; a process's writers queue on a Python lock instead of "
-    "polling), and pydantic's validation of each record.",
+    "first-plan.cpu": "Reading six weeks of attempts (about 330 rows here) through SQLAlchemy, about half of it; "
+    "the dose decisions, the advanced check and the plan are memoised by what they read, so only what the change "
+    "touched is worked out again (a preferences edit changes the request, so that plan is built afresh)",
+    "writes.rps": "One writer at a time (SQLite's lock: one writer thread per process, and the processes take "
+    "turns on a file lock instead of polling), and per request FastAPI's routing, the token's read and pydantic's "
+    "validation of the record on the event loop, about four times the CPU of /me",
     "writes.p99": "Writers wait their turn for SQLite's one write lock, across both processes.",
     "writes.stored": "Each write commits before its 201; the count is taken from the database afterwards.",
     "workers.p50": "TCP_NODELAY on every connection (gunicorn workers with uvicorn's protocol), so no "
@@ -103,7 +105,7 @@ class Row:
     limit: str
 
     def line(self) -> str:
-        why = WHY.get(self.key, "")
+        why = WHY.get(self.key, "").rstrip(".")
         limit = " ".join(
             p for p in (f"Measured: {self.limit}" if self.limit else "", f"Why: {why or '_to be written_'}.") if p
         )

@@ -80,6 +80,10 @@ def compressed_run(home: Path) -> dict[str, float]:
     exe = Path(sys.executable).parent / "backcoach"
     env = {**os.environ, "BACKCOACH_HOME": str(home)}
     env.pop("BACKCOACH_DATABASE_URL", None)
+    # A session starts only after the safety screen, as for any person.
+    subprocess.run(
+        [str(exe), "screen", "--answers", "-"], input='{"age": 45}', capture_output=True, text=True, env=env, check=True
+    )
     plan = subprocess.run(
         [str(exe), "plan", "--minutes", "10", "--json"], capture_output=True, text=True, env=env, check=True
     ).stdout
