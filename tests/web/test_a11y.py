@@ -186,27 +186,32 @@ class Findings:
         self.wide: list[str] = []
         self.errors: list[str] = []
 
+    def looker(self, page: Any, axe: str, size: str, scheme: str) -> Callable[..., None]:
+        """`look(name)`: a screenshot of the page as it is now, then axe's findings and its width, under
+        "<name>-<size>-<scheme>"."""
+        folder = output_folder("web")
+
+        def look(name: str, *, full_page: bool = True) -> None:
+            where = f"{name}-{size}-{scheme}"
+            page.wait_for_load_state()
+            page.screenshot(path=str(folder / f"{where}.png"), full_page=full_page)
+            # A page wider than the screen makes a phone scroll sideways to read each line.
+            if page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth"):
+                self.wide.append(where)
+            found = violations(page, axe)
+            if found:
+                self.problems[where] = found
+            self.looked.append(where)
+
+        return look
+
 
 def tour_one(browser: Any, base: str, axe: str, size: str, scheme: str, findings: Findings) -> None:
     """The tour for one person, at one size in one colour scheme, in a browser context of its own."""
-    folder = output_folder("web")
     context = browser.new_context(viewport=SIZES[size], color_scheme=scheme)
     page = context.new_page()
     page.on("pageerror", lambda exc: findings.errors.append(str(exc)))
-
-    def look(name: str, *, full_page: bool = True) -> None:
-        where = f"{name}-{size}-{scheme}"
-        page.wait_for_load_state()
-        page.screenshot(path=str(folder / f"{where}.png"), full_page=full_page)
-        # A page wider than the screen makes a phone scroll sideways to read each line.
-        if page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth"):
-            findings.wide.append(where)
-        found = violations(page, axe)
-        if found:
-            findings.problems[where] = found
-        findings.looked.append(where)
-
-    tour(page, base, f"axe.{size}.{scheme}@example.org", look)
+    tour(page, base, f"axe.{size}.{scheme}@example.org", findings.looker(page, axe, size, scheme))
     context.close()
 
 
@@ -287,7 +292,6 @@ def test_axe_finds_nothing_serious_on_the_clinicians_pages(
     _account(server, "invited@example.org")
 
     findings = Findings()
-    folder = output_folder("web")
     context = browser.new_context(viewport=SIZES[size], color_scheme=scheme)
     page = context.new_page()
     page.on("pageerror", lambda exc: findings.errors.append(str(exc)))
@@ -296,19 +300,7 @@ def test_axe_finds_nothing_serious_on_the_clinicians_pages(
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
-
-    def look(name: str, *, full_page: bool = True) -> None:
-        where = f"{name}-{size}-{scheme}"
-        page.wait_for_load_state()
-        page.screenshot(path=str(folder / f"{where}.png"), full_page=full_page)
-        if page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth"):
-            findings.wide.append(where)
-        found = violations(page, axe_source)
-        if found:
-            findings.problems[where] = found
-        findings.looked.append(where)
-
-    clinic_tour(page, server, patient_id, template_id, link, look)
+    clinic_tour(page, server, patient_id, template_id, link, findings.looker(page, axe_source, size, scheme))
     context.close()
     assert len(findings.looked) == CLINIC_PAGES, findings.looked
     assert not findings.problems, "axe-core found serious or critical violations:\n" + describe(findings.problems)
