@@ -145,10 +145,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(home: Path) -> Iterator[str]:
-    """A real `backcoach serve` process on a free port, with its own home; yields its base URL."""
+def serve(home: Path, extra: dict[str, str] | None = None) -> Iterator[str]:
+    """A real `backcoach serve` process on a free port, with its own home (and `extra` in its environment); yields
+    its base URL."""
     port = free_port()
-    env = {**os.environ, "BACKCOACH_HOME": str(home)}
+    env = {**os.environ, "BACKCOACH_HOME": str(home), **(extra or {})}
     env.pop("BACKCOACH_DATABASE_URL", None)
     exe = Path(sys.executable).parent / "backcoach"
     process = subprocess.Popen(

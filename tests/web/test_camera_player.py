@@ -10,11 +10,7 @@ coach.js and the Player all run for real; the fake webcam gives the frames.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-import time
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from bench.camera import BROWSER_ARGS, WEBCAM_ARGS, chromium, write_y4m
+from bench.camera import BROWSER_ARGS, WEBCAM_ARGS, chromium, serve, write_y4m
 from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -33,7 +29,7 @@ from backcoach.domain.runner import session_tables
 from backcoach.domain.timeline import resolve
 from backcoach.render.landmarks import Options, generate
 from tests.browser import browser, output_folder
-from tests.web.test_browser import PHONE, api_sessions, free_port, server, sign_up
+from tests.web.test_browser import PHONE, api_sessions, server, sign_up
 from tests.web.test_camera_model import needs_pose
 
 __all__ = ["browser", "server"]
@@ -238,26 +234,8 @@ def test_the_camera_counts_the_repetitions_and_holds_of_the_whole_session(
 def serve_without_runtime(tmp_path: Path) -> Iterator[str]:
     """`backcoach serve` with BACKCOACH_POSE_DIR on an empty folder: the camera coach is not installed."""
     (tmp_path / "no-pose").mkdir()
-    env = {**os.environ, "BACKCOACH_HOME": str(tmp_path / "home"), "BACKCOACH_POSE_DIR": str(tmp_path / "no-pose")}
-    env.pop("BACKCOACH_DATABASE_URL", None)
-    port = free_port()
-    exe = Path(sys.executable).parent / "backcoach"
-    process = subprocess.Popen([str(exe), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/", timeout=1):
-                    break
-            except OSError:
-                assert process.poll() is None, "the server stopped"
-                assert time.monotonic() < deadline, "the server did not start in time"
-                time.sleep(0.2)
+    with serve(tmp_path / "home", {"BACKCOACH_POSE_DIR": str(tmp_path / "no-pose")}) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.mark.slow
