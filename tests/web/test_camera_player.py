@@ -4,7 +4,10 @@ the Player").
 The pose worker's script is replaced, through a Playwright route, by a synthetic worker that speaks the same
 messages (`init` -> `ready`, each `frame` -> a `pose`) and answers each frame with the pose of a landmark sequence
 made by src/backcoach/render/landmarks.py for the exercise the Player is on, so camera.js, framing.js, signals.js,
-coach.js and the Player all run for real; the fake webcam gives the frames.
+coach.js and the Player all run for real; the fake webcam gives the frames. Each pose is the sequence's next moment
+on a camera clock of the worker's own (a fixed step a frame), so a loaded machine makes the session slower, never
+different: how the counting copes with late and lost frames is measured on replayed frames (bench/camera_signals.py)
+and in node (tests/js/camera_signals.test.mjs).
 """
 
 from __future__ import annotations
@@ -44,10 +47,10 @@ PACE = 2.0
 LEAD_S = 4.0
 
 SYNTHETIC_WORKER = """
-const PACE = %(pace)s, LEAD_MS = %(lead)s;
-let sequences = null, current = null, start = null;
+const PACE = %(pace)s, LEAD_MS = %(lead)s, FRAME_MS = %(frame)s, SILENT_FROM = %(silent)s;
+let sequences = null, current = null, parts = 0, played = 0, clock = null;
 // The page tells which exercise (and which side) is on through a channel the test's init script feeds.
-new BroadcastChannel("synthetic-pose").onmessage = (event) => { current = event.data; start = null; };
+new BroadcastChannel("synthetic-pose").onmessage = (event) => { current = event.data; parts += 1; played = 0; };
 self.onmessage = async (event) => {
   const message = event.data;
   if (message.type === "init") {
@@ -55,17 +58,21 @@ self.onmessage = async (event) => {
     self.postMessage({ type: "ready", model: message.model });
   } else if (message.type === "frame") {
     message.frame.close();
+    // From this part on, no pose at all: a camera that froze.
+    if (SILENT_FROM > 0 && parts >= SILENT_FROM) return;
     const sequence = sequences[current] || sequences.framing;
-    if (start === null) start = message.t;
-    // The pose of the sequence at this frame's moment, so its timing holds at whatever rate frames come.
-    const at = Math.max(0, (message.t - start) * PACE - LEAD_MS);
+    // Each frame is the next moment of the sequence, FRAME_MS on the camera's clock after the last, however late
+    // a busy machine delivers it: the trackers then see the same frames at the same times on any machine.
+    clock = clock === null ? message.t : clock + FRAME_MS;
+    const at = Math.max(0, played * FRAME_MS * PACE - LEAD_MS);
+    played += 1;
     const k = Math.min(sequence.frames.length - 1, Math.floor((at / 1000) * sequence.fps));
     const frame = sequence.frames[k];
     const landmarks = frame.length > 1 ? [] : null;
     for (let i = 1; i < frame.length; i += 4) {
       landmarks.push({ x: frame[i], y: frame[i + 1], z: frame[i + 2], visibility: frame[i + 3] });
     }
-    self.postMessage({ type: "pose", t: message.t, width: sequence.width, height: sequence.height, landmarks, ms: 1 });
+    self.postMessage({ type: "pose", t: clock, width: sequence.width, height: sequence.height, landmarks, ms: 1 });
   } else if (message.type === "close") self.close();
 };
 """
@@ -139,8 +146,25 @@ def sequences(tables: dict[str, Any]) -> tuple[dict[str, Any], dict[int, dict[st
     return out, truth
 
 
-def route_synthetic_worker(context: Any, data: dict[str, Any]) -> None:
-    body = SYNTHETIC_WORKER % {"pace": PACE, "lead": LEAD_S * 1000}
+def waits(page: Any, condition: str, seconds: int, failure: str) -> None:
+    """Waits for `condition`; if it does not come, fails saying what the Player showed."""
+    try:
+        page.wait_for_function(condition, timeout=seconds * 1000)
+    except PlaywrightTimeout:
+        seen = page.evaluate(
+            "() => ({status: document.getElementById('camera-status').textContent, counted: window.countedMost,"
+            " part: document.getElementById('camera').dataset.part, step: document.getElementById('live')"
+            ".textContent.trim().slice(0, 200)})"
+        )
+        raise AssertionError(f"{failure} in {seconds} s: {seen}") from None
+
+
+def route_synthetic_worker(
+    context: Any, data: dict[str, Any], *, frame_ms: float = 1000 / 30, silent_from: int = 0
+) -> None:
+    """`frame_ms`: the camera's time between two poses; `silent_from`: from the part with this number on (1 is the
+    first), the worker answers no frame (0: never)."""
+    body = SYNTHETIC_WORKER % {"pace": PACE, "lead": LEAD_S * 1000, "frame": frame_ms, "silent": silent_from}
     context.route(
         "**/static/js/camera/pose-worker.js",
         lambda route: route.fulfill(status=200, content_type="text/javascript", body=body),
@@ -184,17 +208,9 @@ def test_the_camera_counts_the_repetitions_and_holds_of_the_whole_session(
         page.wait_for_function("() => document.getElementById('camera-status').textContent === 'Looks good'")
         page.screenshot(path=str(folder / "camera-player-framing-phone.png"))
         page.wait_for_selector("#live:not([hidden])")
-        try:
-            page.wait_for_function("() => window.countedMost >= 2", timeout=60_000)
-        except PlaywrightTimeout:
-            seen = page.evaluate(
-                "() => ({status: document.getElementById('camera-status').textContent, counted: window.countedMost,"
-                " part: document.getElementById('camera').dataset.part, step: document.getElementById('live')"
-                ".textContent.trim().slice(0, 200)})"
-            )
-            raise AssertionError(f"no second repetition counted in 60 s: {seen}") from None
+        waits(page, "() => window.countedMost >= 2", 60, "no second repetition counted")
         page.screenshot(path=str(folder / "camera-player-counted-phone.png"), full_page=True)
-        page.wait_for_selector("#after:not([hidden])", timeout=300_000)
+        waits(page, "() => !document.getElementById('after').hidden", 300, "the session did not end")
         page.get_by_label("How much does your back hurt now?").select_option("2")
         page.get_by_role("button", name="Save").click()
         page.wait_for_selector("#done:not([hidden])")
@@ -217,16 +233,77 @@ def test_the_camera_counts_the_repetitions_and_holds_of_the_whole_session(
         assert camera["partials"] == 0
         assert camera["flags"] == dict(truth[k]["flags"])
         if truth[k]["holds"]:
-            # Held time is measured here on frames a busy browser delivers in real time: a gap over the tracker's
-            # 0.5 s dropout tolerance (a loaded CI machine makes some) stops the hold, so this checks that holds are
-            # timed, within a second each; the 0.3 s target of docs/camera.md is measured by bench/camera_signals.py
-            # on frames replayed at their own times.
+            # Within docs/camera.md's 0.3 s a hold, on the camera's clock (the person moves PACE times faster).
             assert camera["held_seconds"] > 0, camera
-            assert abs(camera["held_seconds"] - truth[k]["held"] / PACE) <= 1.0 * truth[k]["holds"], camera
+            assert abs(camera["held_seconds"] - truth[k]["held"] / PACE) <= 0.3 * truth[k]["holds"], camera
         else:
             assert camera["held_seconds"] is None
     origin = urlsplit(server)[:2]
     assert [u for u in requests if urlsplit(u)[:2] != origin] == []
+    assert errors == []
+
+
+def measured_parts(tables: dict[str, Any]) -> list[tuple[int, str]]:
+    """The items the camera drives, in order, with each one's starting position."""
+    catalogue = content.catalogue()
+    found: list[tuple[int, str]] = []
+    for k, item in enumerate(tables["items"]):
+        exercise = catalogue.get(item["exercise"])
+        if exercise.camera and exercise.camera.reliable and (item["prescription"]["holds_per_rep"] or 1) == 1:
+            found.append((k, exercise.position))
+    return found
+
+
+@pytest.mark.slow
+@SQLITE
+def test_when_the_camera_loses_the_person_the_exercise_goes_on_on_the_timer(
+    browser: Any, server: str, tmp_path: Path
+) -> None:
+    """The person holds still in the start position through the first exercise the camera drives (no repetition
+    ever comes), and then the camera freezes (no picture at all): each time, after 20 s the exercise goes on on the
+    timer instead of waiting for ever, and the record keeps what the camera counted, so the dose stays put."""
+    needs_pose(webcam=False)
+    with webcam(browser, clip(tmp_path)) as camera_browser:
+        context = camera_browser.new_context(viewport=PHONE, service_workers="block")
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        sign_up(page, server, "lost@example.org", minutes=20)
+        page.goto(f"{server}/player?speed=60")
+        tables = json.loads(page.locator("#runner-tables").text_content() or "{}")
+        driven = measured_parts(tables)
+        (first, position), (second, same) = driven[0], driven[1]
+        assert same == position, "the test wants the next exercise the camera drives in the same position"
+        still, _ = sequences(tables)
+        # Only the framing sequence (the first exercise's start position, still): every part plays it, and from the
+        # second part on the worker answers nothing. A pose every quarter second: 20 s is 80 poses.
+        route_synthetic_worker(context, {"framing": still["framing"]}, frame_ms=250, silent_from=2)
+        context.add_init_script(WATCH_PART)
+        page.goto(f"{server}/player?speed=60")
+        page.get_by_role("switch", name="Use camera").check()
+        page.get_by_label("How much does your back hurt right now?").select_option("3")
+        page.get_by_role("button", name="Start").click()
+        names = [item["name"].lower() for item in json.loads(page.locator("#session-data").text_content())["items"]]
+        for k in (first, second):
+            words = f"The camera lost track of the {names[k]}, so the rest of it runs on the timer."
+            waits(
+                page,
+                f"() => document.getElementById('camera-status').textContent === {json.dumps(words)}",
+                120,
+                f"the camera did not let the {names[k]} go",
+            )
+        page.get_by_role("button", name="More").click()
+        page.get_by_role("button", name="Finish now").click()
+        waits(page, "() => !document.getElementById('after').hidden", 60, "the session did not end")
+        page.get_by_role("button", name="Save").click()
+        page.wait_for_function("() => document.getElementById('sync').textContent === 'All saved.'", timeout=20_000)
+        [session] = api_sessions(page, server)
+        context.close()
+
+    lost = session["items"][first]
+    assert lost["camera"]["reps"] == 0, lost
+    # The timer ran the repetitions, but the count decides: unfinished, so the dose is not raised on it.
+    assert lost["completed_reps"] == lost["prescription"]["reps"], lost
     assert errors == []
 
 

@@ -31,6 +31,9 @@ const exclusive = (work) => (navigator.locks ? navigator.locks.request(OUTBOX, w
 // Changes from before they carried an account belong to whoever is signed in, as they always did.
 const mine = (op) => op.person === undefined || op.person === data.person;
 let flushing = false;
+// Changes handed to enqueue and not yet in the outbox (it waits for the lock): until they are, "All saved." would be
+// untrue, and a flush finishing meanwhile would say it.
+let enqueuing = 0;
 
 async function send(op, ids) {
   const headers = { "Content-Type": "application/json", "X-CSRF-Token": csrf };
@@ -50,7 +53,9 @@ function showSync() {
   const waiting = load(OUTBOX, "[]");
   const own = waiting.filter(mine).length;
   const others = waiting.length - own;
-  let text = own ? `${own} change(s) waiting to be saved: they will be sent when you are back online.` : "All saved.";
+  let text = "All saved.";
+  if (enqueuing) text = "Saving…";
+  else if (own) text = `${own} change(s) waiting to be saved: they will be sent when you are back online.`;
   if (others) text += ` ${others} change(s) from another account on this device wait for that account to sign in.`;
   setText("sync", text);
 }
@@ -82,9 +87,13 @@ async function flush() {
 
 async function enqueue(op) {
   const stored = { ...op, person: data.person, id: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}` };
-  await exclusive(async () => {
-    localStorage.setItem(OUTBOX, JSON.stringify([...load(OUTBOX, "[]"), stored]));
-  });
+  enqueuing += 1;
+  showSync();
+  try {
+    await exclusive(async () => {
+      localStorage.setItem(OUTBOX, JSON.stringify([...load(OUTBOX, "[]"), stored]));
+    });
+  } finally { enqueuing -= 1; }
   showSync();
   flush();
 }

@@ -29,6 +29,11 @@ const LEFT = [11, 23, 25, 27];
 const RIGHT = [12, 24, 26, 28];
 // The framing must stay right this long before the session goes on: one good frame among bad ones is luck.
 const STEADY_MS = 1000;
+// How long the clock waits for a repetition or for the hold position, in the camera's time, before the camera lets
+// the exercise go to the timer: longer than the slowest repetition and a breath between two, short enough that a
+// person the camera has lost (out of view, resting, turned away) is not left in front of a stopped clock. The same
+// wait with no picture at all (a frozen camera) counts on the page's clock, while the page is in view.
+export const LOST_MS = 20_000;
 
 export const WORDS = Object.freeze({
   failed: (why) => `The camera stopped (${why}), so the session runs on the timer.`,
@@ -38,6 +43,7 @@ export const WORDS = Object.freeze({
   holdFirst: "Move into position: the hold's timer starts when you are there.",
   counted: (rep, of) => `Repetition ${rep} of ${of} counted`,
   waiting: (rep) => `Waiting for repetition ${rep}: it counts when you are back at the start.`,
+  lost: (name) => `The camera lost track of the ${name}, so the rest of it runs on the timer.`,
 });
 
 // The side of the body nearer the camera: its joints are the better seen.
@@ -99,6 +105,9 @@ export async function createCoach({ data, tables, runner, now, say, changed, ele
   // The last position checked, and whether the check passed (false: skipped; its exercises run on the timer).
   let checked = { position: null, ok: false };
   let stopped = false;
+  // When the clock began waiting for the camera (a pose's time), and when the last pose came (the page's clock).
+  let waitSince = null;
+  let lastPoseAt = performance.now();
   const context = elements.canvas.getContext("2d");
 
   const show = (text) => { if (elements.status.textContent !== text) elements.status.textContent = text; };
@@ -203,10 +212,12 @@ export async function createCoach({ data, tables, runner, now, say, changed, ele
     const step = runner.current;
     for (const event of tracker.update(pose)) {
       if (event.type === "rep") {
+        waitSince = null;
         if (runner.waiting && plan.closing.has(runner.index)) runner.proceed(now());
       } else if (event.type === "hold") {
         const was = holding;
         holding = event.holding;
+        if (holding) waitSince = null;
         if (step.kind === "hold" && plan.items[k].measuresHold) {
           if (holding && runner.waiting) { show("Hold"); runner.proceed(now()); }
           else if (!holding && was) { runner.wait(now(), runner.index); show(WORDS.holdDropped); say(WORDS.holdDropped); }
@@ -219,14 +230,45 @@ export async function createCoach({ data, tables, runner, now, say, changed, ele
         show(event.words);
       }
     }
+    if (waitingFor(k)) {
+      if (waitSince === null) waitSince = pose.t;
+      else if (pose.t - waitSince >= LOST_MS) lose(k);
+    } else waitSince = null;
     changed();
   }
+
+  // The clock stands still for item `k`'s camera: a repetition not yet seen, or a hold not yet (or no longer) held.
+  // A pause is the person's own, and a framing check has its own Skip button.
+  const waitingFor = (k) => runner.waiting && runner.pausedAt === null && framing === null && state[k].driven
+    && (plan.closing.has(runner.index) || runner.current.kind === "hold");
+
+  // Item `k` goes on on the timer; what the camera counted so far stays in the record, so a count short of the dose
+  // keeps the dose where it is (docs/dosing.md, "Measured repetitions").
+  function lose(k) {
+    state[k].driven = false;
+    waitSince = null;
+    holding = false;
+    const words = WORDS.lost(plan.items[k].name.toLowerCase());
+    show(words);
+    say(words);
+    if (runner.waiting) runner.proceed(now());
+    changed();
+  }
+
+  // No picture at all: no pose comes to time the wait, so the page's clock does, while the page is in view (a
+  // hidden page gets no video frames, and the person is not in front of it).
+  const watchdog = setInterval(() => {
+    if (stopped || document.visibilityState !== "visible") { lastPoseAt = performance.now(); return; }
+    const k = current();
+    if (k !== null && waitingFor(k) && performance.now() - lastPoseAt >= LOST_MS) lose(k);
+  }, 1000);
 
   const unsubscribe = camera.subscribe((message) => {
     if (stopped) return;
     if (message.type === "error") { fail(message.message); return; }
     if (message.type !== "pose") return;
     latest = message;
+    lastPoseAt = performance.now();
     draw(message);
     if (framing !== null) judge(message);
     else track(message);
@@ -245,6 +287,7 @@ export async function createCoach({ data, tables, runner, now, say, changed, ele
   function stop() {
     if (stopped) return;
     stopped = true;
+    clearInterval(watchdog);
     unsubscribe();
     camera.stop();
     elements.panel.classList.add("off");
