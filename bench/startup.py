@@ -4,7 +4,8 @@
 - `backcoach exercises`, with the validated content already cached (as after any earlier command);
 - `backcoach plan --json` when nothing changed since the last plan (the kept plan is printed, `app/snapshots.py`),
   and right after a change: before each of those runs the person's revision is bumped, as any write bumps it, so
-  every run plans in full and keeps a new snapshot.
+  every run plans in full and keeps a new snapshot; and right after `backcoach log`, which keeps the plan again
+  itself (`cli/kept.py`), with `backcoach log` timed on its own as well.
 
 The commands run with bytecode, as an installed copy has it (pip compiles on install): PYTHONDONTWRITEBYTECODE,
 which some environments set, is removed, and the compiled files go to a temporary PYTHONPYCACHEPREFIX rather than
@@ -50,12 +51,15 @@ def run() -> dict[str, Any]:
                 f"import sqlite3; sqlite3.connect({str(database)!r}).execute({BUMP!r}).connection.commit()",
             ]
         )
+        log = shlex.join([str(exe), "log", "--pain-before", "3", "--pain-after", "2", "--item", "bridge:15:3:right:2"])
         commands = {
             "python -c pass": (f"{sys.executable} -c pass", "true"),
             "backcoach --help": (f"{exe} --help", "true"),
             "backcoach exercises": (f"{exe} exercises", "true"),
             "backcoach plan --json": (f"{exe} plan --json", "true"),
             "backcoach plan --json, after a change": (f"{exe} plan --json", bump),
+            "backcoach plan --json, after `backcoach log`": (f"{exe} plan --json", log),
+            "backcoach log, keeping the plan": (log, "true"),
         }
         out = Path(folder) / "hyperfine.json"
         subprocess.run(
@@ -95,6 +99,8 @@ def run() -> dict[str, Any]:
         "help_ratio": ratio("backcoach --help"),
         "plan_ratio": ratio("backcoach plan --json"),
         "plan_after_change_ratio": ratio("backcoach plan --json, after a change"),
+        "plan_after_log_ratio": ratio("backcoach plan --json, after `backcoach log`"),
+        "log_ratio": ratio("backcoach log, keeping the plan"),
         "exercises_ratio": ratio("backcoach exercises"),
         "bytecode": True,
         "plan_served_from_snapshot": served,

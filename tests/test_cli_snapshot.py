@@ -114,6 +114,25 @@ def test_a_session_logged_since_is_in_the_next_plan(plan_json: Invoke, full_path
     assert out == fresh(run)
 
 
+def test_the_command_that_logged_a_session_keeps_the_next_plan(
+    plan_json: Invoke, full_path: Counter, run, db_home: Path
+) -> None:
+    """`log` changed the record and had everything loaded: it made the kept plan again, for the options it was kept
+    for, so the plan right after it is printed without the full path, and is the plan the full path would print."""
+    plan_json("--minutes", "20")
+    logged = run("log", "--pain-before", "3", "--pain-after", "2", "--item", "bridge:15:3:right:2")
+    assert logged.exit_code == 0, logged.output
+    assert full_path.calls == 2, "log planned once, for the kept options"
+    assert json.loads(kept(db_home).read_text())["request"]["minutes"] == 20
+    code, out, _ = plan_json("--minutes", "20")
+    assert code == 0
+    assert full_path.calls == 2
+    assert out == fresh(run, "--minutes", "20")
+    # A command that changed nothing plans nothing.
+    assert run("history").exit_code == 0
+    assert full_path.calls == 3  # the `fresh` above
+
+
 def test_a_blocking_screen_after_the_snapshot_refuses_the_plan(
     plan_json: Invoke, run, tmp_path: Path, db_home: Path
 ) -> None:

@@ -107,17 +107,31 @@ def save(
     return True
 
 
+def _read(cache: Path) -> dict[str, Any] | None:
+    """The kept snapshot as stored, or None when there is none, or it cannot be read, or it is of another format."""
+    try:
+        snapshot = json.loads((cache / FILE).read_bytes())
+    except (OSError, ValueError):
+        return None
+    return snapshot if isinstance(snapshot, dict) and snapshot.get("format") == FORMAT else None
+
+
+def kept_request(cache: Path) -> dict[str, Any] | None:
+    """The options the kept plan was made for (`request_key`'s spelling), or None when none is kept or it cannot be
+    read."""
+    snapshot = _read(cache)
+    request = snapshot.get("request") if snapshot is not None else None
+    return request if isinstance(request, dict) else None
+
+
 def load(settings: Settings, cache: Path, *, request: dict[str, Any], now: dt.datetime) -> str | None:
     """The output kept for `request` if nothing it was made from has changed since; None otherwise, and for any
     problem reading it (the caller then plans in full)."""
     database = database_file(settings)
     if database is None:
         return None
-    try:
-        snapshot = json.loads((cache / FILE).read_bytes())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(snapshot, dict) or snapshot.get("format") != FORMAT:
+    snapshot = _read(cache)
+    if snapshot is None:
         return None
     output = snapshot.get("output")
     if not isinstance(output, str) or snapshot.get("request") != request:

@@ -100,12 +100,18 @@ def now() -> dt.datetime:
 
 @contextmanager
 def runtime_for_cli() -> Iterator[tuple[Runtime, int]]:
-    """The wired application and the local user, disposed of however the command ends."""
+    """The wired application and the local user, disposed of however the command ends. A command that changed the
+    person's record makes the kept plan again before it ends (`backcoach.cli.kept`)."""
     from backcoach.app.runtime import create_runtime
+    from backcoach.cli import kept
 
     runtime = create_runtime(clock=now)
     try:
-        yield runtime, runtime.local_user()
+        user = runtime.local_user()
+        before = kept.revision(runtime)
+        yield runtime, user
+        if before is not None and kept.revision(runtime) != before:
+            kept.refresh(runtime, user)
     finally:
         runtime.dispose()
 

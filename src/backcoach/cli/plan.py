@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -28,18 +27,20 @@ if TYPE_CHECKING:
 def plan(minutes: int, equipment: frozenset[Equipment], no_floor: bool, level: str, day: Any, as_json: bool) -> None:
     """Build today's session (or another day's) from your time, equipment and level."""
     from backcoach.app import plans, snapshots
+    from backcoach.cli import kept
 
     request = plan_request(minutes, equipment, no_floor, level)
     on = day.date() if day else None
     with runtime_for_cli() as (runtime, user):
-        snapshot = plans.plan_snapshot(runtime, user, request, on)
         if as_json:
-            output = json.dumps(snapshot.plan.to_dict(), indent=2, ensure_ascii=False) + "\n"
+            snapshot, output = kept.plan_json(runtime, user, request, on)
             click.echo(output, nl=False)
             # Kept while the runtime still holds the database open: the snapshot's own look at it then leaves no
             # write-ahead log behind when the runtime closes it.
-            _keep(runtime, user, snapshot, snapshots.request_key(minutes, equipment, not no_floor, level, on), output)
+            key = snapshots.request_key(minutes, equipment, not no_floor, level, on)
+            kept.keep(runtime, user, snapshot, key, output)
             return
+        snapshot = plans.plan_snapshot(runtime, user, request, on)
         lines = program_lines(runtime, user, snapshot)
     from backcoach.cli.render import plan_view
 
@@ -78,21 +79,3 @@ def following_lines(found: Assigned) -> list[str]:
     if found.program.note:
         lines.append(f"From your clinician: {found.program.note}")
     return lines
-
-
-def _keep(runtime: Runtime, user: int, snapshot: PlanSnapshot, request: dict[str, Any], output: str) -> None:
-    """Keep what was printed, for `backcoach plan --json` to print again while nothing changes
-    (`backcoach.cli.quick`, `backcoach.app.snapshots`)."""
-    from backcoach import content
-    from backcoach.app import snapshots
-
-    snapshots.save(
-        runtime.settings,
-        content.cache_dir(),
-        user_id=user,
-        revision=snapshot.revision,
-        valid_until=snapshot.valid_until,
-        request=request,
-        today=runtime.today(),
-        output=output,
-    )
