@@ -292,6 +292,17 @@ def test_when_the_camera_loses_the_person_the_exercise_goes_on_on_the_timer(
                 120,
                 f"the camera did not let the {names[k]} go",
             )
+            # On a phone the panel is below the controls: what it says is also under the countdown, on the first
+            # screen.
+            echo = page.evaluate(
+                "() => { const e = document.getElementById('camera-echo'); const box = e.getBoundingClientRect();"
+                " return {text: e.textContent, shown: e.checkVisibility(), bottom: box.bottom + scrollY}; }"
+            )
+            assert echo["text"] == words
+            assert echo["shown"]
+            assert echo["bottom"] <= PHONE["height"], echo
+            if k == first:
+                page.screenshot(path=str(output_folder("web") / "camera-player-lost-phone.png"))
         page.get_by_role("button", name="More").click()
         page.get_by_role("button", name="Finish now").click()
         waits(page, "() => !document.getElementById('after').hidden", 60, "the session did not end")
@@ -323,7 +334,9 @@ def test_the_switch_says_when_the_camera_coach_is_not_installed(browser: Any, tm
         sign_up(page, base, "no.camera@example.org")
         page.goto(f"{base}/player?speed=60")
         switch = page.get_by_role("switch", name="Use camera")
-        switch.check()
+        # A click, not check(): the page may turn the switch off again before Playwright looks at it, which is the
+        # point of the test.
+        switch.click()
         page.wait_for_function(
             "() => document.getElementById('camera-note').textContent"
             " === 'The camera coach is not installed on this server.'"

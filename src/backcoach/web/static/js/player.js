@@ -308,15 +308,21 @@ if (localStorage.getItem(CAMERA) === "1") {
 
 // Opens the camera and runs the framing check before the first exercise; on any failure the session runs on
 // the timer, and the page says why.
+// What the camera says, in its panel and in the copy a phone shows beside the countdown (aria-hidden: the panel's
+// line is the one announced).
+function cameraSays(text) {
+  setText("camera-status", text);
+  setText("camera-echo", text);
+}
 async function startCoach() {
   $("camera").hidden = false;
-  setText("camera-status", "Starting the camera…");
+  cameraSays("Starting the camera…");
   try {
     const { createCoach } = await import("./camera/coach.js");
     coach = await createCoach({
       data, tables, runner, now, say, changed,
       elements: { panel: $("camera"), video: $("camera-video"), canvas: $("camera-outline"), status: $("camera-status"),
-        problems: $("camera-problems"), skip: $("camera-skip") },
+        echo: $("camera-echo"), problems: $("camera-problems"), skip: $("camera-skip") },
     });
   } catch (error) {
     $("camera").classList.add("off");
@@ -324,7 +330,7 @@ async function startCoach() {
     const words = refused
       ? "The camera was not allowed, so the session runs on the timer. You can allow it in the browser's site settings."
       : `The camera could not start (${(error && error.message) || error}), so the session runs on the timer.`;
-    setText("camera-status", words);
+    cameraSays(words);
     say(words);
     return;
   }

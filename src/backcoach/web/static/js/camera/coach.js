@@ -110,7 +110,11 @@ export async function createCoach({ data, tables, runner, now, say, changed, ele
   let lastPoseAt = performance.now();
   const context = elements.canvas.getContext("2d");
 
-  const show = (text) => { if (elements.status.textContent !== text) elements.status.textContent = text; };
+  const show = (text) => {
+    if (elements.status.textContent !== text) elements.status.textContent = text;
+    // The copy beside the countdown (a phone shows it there: the panel is below the controls); never announced.
+    if (elements.echo && elements.echo.textContent !== text) elements.echo.textContent = text;
+  };
   const current = () => (runner.current === null ? null : runner.current.item);
   const repsOf = (s) => s.trackers.reduce((sum, t) => sum + t.summary().reps, 0);
 
