@@ -96,3 +96,44 @@ def test_no_lock_file_for_a_database_in_memory() -> None:
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))
     assert writer_lock_path(engine) is None
+
+
+HOLDER = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("holding", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_a_try_takes_a_free_lock_and_never_waits_for_a_held_one(tmp_path: Path) -> None:
+    """`try_acquire` (the event loop's write, web/offload.py): it takes the lock when no one holds it, as `acquire`
+    would, and says False at once when another process or another thread of this one holds it."""
+    path = tmp_path / "db-writers"
+    lock = WriterLock(str(path))
+    assert lock.try_acquire()
+    assert held_elsewhere(path)
+    assert lock.try_acquire(), "re-entrant in the thread that holds it"
+    lock.release()
+    assert held_elsewhere(path)
+    lock.release()
+    assert not held_elsewhere(path)
+
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == b"holding"
+        assert not lock.try_acquire()
+        # A failed try leaves nothing behind: another thread of this process gets the thread lock at once.
+        results: list[bool] = []
+        probe = threading.Thread(target=lambda: results.append(lock._thread.acquire(blocking=False)))
+        probe.start()
+        probe.join()
+        assert results == [True]
+    finally:
+        holder.communicate(b"\n")
+
+    # The probe thread ended holding the thread lock: this thread's try says False at once, not waiting for it.
+    assert not lock.try_acquire()
+    assert not held_elsewhere(path)

@@ -96,6 +96,24 @@ class WriterLock:
                 self._thread.release()
                 raise
 
+    def try_acquire(self) -> bool:
+        """`acquire` if no writer in this process or any other holds the lock now; False at once otherwise."""
+        if not self._thread.acquire(blocking=False):
+            return False
+        self._depth += 1
+        if self._depth == 1 and self._path is not None:
+            import fcntl
+
+            try:
+                fcntl.flock(self._file(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BaseException as exc:
+                self._depth -= 1
+                self._thread.release()
+                if isinstance(exc, BlockingIOError):
+                    return False
+                raise
+        return True
+
     def release(self) -> None:
         self._depth -= 1
         if self._depth == 0 and self._fd is not None:
@@ -264,6 +282,13 @@ class Runtime:
             if follow.linked():
                 _writing(db)
                 follow.log_reads(what, self.now())
+
+    @property
+    def writer_lock(self) -> WriterLock | None:
+        """The writers' turns on a SQLite database (`track_writes`); None with PostgreSQL, where writers do not
+        take turns."""
+        lock = self.transactions.kw.get("info", {}).get(WRITE_LOCK)
+        return lock if isinstance(lock, WriterLock) else None
 
     @contextmanager
     def lookups(self) -> Iterator[Lookups]:
