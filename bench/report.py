@@ -31,10 +31,12 @@ WHY: dict[str, str] = {
     "first-plan.cpu": "Reading six weeks of attempts (about 330 rows here) through SQLAlchemy, about half of it; "
     "the dose decisions, the advanced check and the plan are memoised by what they read, so only what the change "
     "touched is worked out again (a preferences edit changes the request, so that plan is built afresh)",
-    "writes.rps": "One writer at a time (SQLite's lock: one writer thread per process, and the processes take "
-    "turns on a file lock instead of polling), and per request FastAPI's routing, the token's read and pydantic's "
-    "validation of the record on the event loop, about four times the CPU of /me",
-    "writes.p99": "Writers wait their turn for SQLite's one write lock, across both processes.",
+    "writes.rps": "One writer at a time (SQLite's lock: a write runs on the event loop when no writer holds the "
+    "lock and waits on the process's writer thread when one does; the processes take turns on a file lock instead "
+    "of polling), and per request FastAPI's routing and dependencies, the token's read, pydantic's validation of "
+    "the record and five statements and a commit, about four to five times the CPU of /me",
+    "writes.p99": "Writers wait their turn for SQLite's one write lock, across both processes; a write that finds "
+    "it held waits on the writer thread, which then shares the process's GIL with the event loop.",
     "writes.stored": "Each write commits before its 201; the count is taken from the database afterwards.",
     "workers.p50": "TCP_NODELAY on every connection (gunicorn workers with uvicorn's protocol), so no "
     "Nagle/delayed-ACK wait.",

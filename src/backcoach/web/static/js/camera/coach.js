@@ -332,6 +332,8 @@ export async function createCoach({ data, tables, runner, now, say, changed, ele
       return false;
     },
     stepStarted(step, index) {
+      // A wait belongs to the step it was for (Next, Back or Skip may end one without a pose seeing it end).
+      waitSince = null;
       if (stopped || step.item === null) return;
       const k = step.item;
       const item = plan.items[k];
