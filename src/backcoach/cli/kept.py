@@ -4,7 +4,7 @@ again by any command that changed the person's record, while it has the applicat
 Why the refresh: a kept plan is printed by the standard library alone, in a tenth of the time the full path takes
 (importing SQLAlchemy and pydantic and building the plan). Every write makes it stale, so without a refresh the
 plan right after `backcoach log` always took the full path. The command that wrote has all of that loaded and the
-database open: building the plan there costs it a few milliseconds, not the next command's second. A change made
+database open: building the plan there costs it about a tenth of a second, not the next command's second. A change made
 elsewhere (the web app, another process) still makes the next `plan --json` plan in full, as before.
 """
 
