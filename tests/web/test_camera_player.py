@@ -281,6 +281,10 @@ def test_when_the_camera_loses_the_person_the_exercise_goes_on_on_the_timer(
         context.add_init_script(WATCH_PART)
         page.goto(f"{server}/player?speed=60")
         page.get_by_role("switch", name="Use camera").check()
+        # The full model, offered once the switch is on and the server has it; the choice is remembered.
+        page.get_by_label("Camera model").select_option("full")
+        page.reload()
+        page.wait_for_function("() => document.getElementById('camera-model').value === 'full'")
         page.get_by_label("How much does your back hurt right now?").select_option("3")
         page.get_by_role("button", name="Start").click()
         names = [item["name"].lower() for item in json.loads(page.locator("#session-data").text_content())["items"]]
@@ -313,6 +317,7 @@ def test_when_the_camera_loses_the_person_the_exercise_goes_on_on_the_timer(
 
     lost = session["items"][first]
     assert lost["camera"]["reps"] == 0, lost
+    assert lost["camera"]["model"] == "full"
     # The timer ran the repetitions, but the count decides: unfinished, so the dose is not raised on it.
     assert lost["completed_reps"] == lost["prescription"]["reps"], lost
     assert errors == []

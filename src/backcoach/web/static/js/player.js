@@ -284,11 +284,20 @@ $("precheck-form").addEventListener("submit", async (event) => {
 
 // The camera coach: a switch remembered on this device, and everything camera loaded only once it is on.
 const CAMERA = "backcoach-camera";
+// The pose model, lite unless the person chose the full one (docs/camera.md, "In the Player"), remembered too.
+const CAMERA_MODEL = "backcoach-camera-model";
 const cameraNote = (text) => setText("camera-note", text);
 async function cameraInstalled() {
   const { cameraStatus } = await import("./camera/camera.js");
   const status = await cameraStatus().catch(() => ({ installed: false }));
-  if (status.installed) return true;
+  if (status.installed) {
+    // The choice is offered only when the server has the full model too.
+    const full = Boolean(status.models && status.models.full);
+    $("camera-model").value = full && localStorage.getItem(CAMERA_MODEL) === "full" ? "full" : "lite";
+    $("camera-model-choice").hidden = !full || !$("camera-switch").checked;
+    return true;
+  }
+  $("camera-model-choice").hidden = true;
   // Off, and it stays off: there is nothing on this server for it to load.
   $("camera-switch").checked = false;
   $("camera-switch").disabled = true;
@@ -300,7 +309,9 @@ $("camera-switch").addEventListener("change", async () => {
   localStorage.setItem(CAMERA, on ? "1" : "0");
   cameraNote(on ? "The camera counts your repetitions and times your holds. Nothing it sees leaves this device." : "");
   if (on) await cameraInstalled();
+  else $("camera-model-choice").hidden = true;
 });
+$("camera-model").addEventListener("change", () => localStorage.setItem(CAMERA_MODEL, $("camera-model").value));
 if (localStorage.getItem(CAMERA) === "1") {
   $("camera-switch").checked = true;
   cameraInstalled();
@@ -320,7 +331,7 @@ async function startCoach() {
   try {
     const { createCoach } = await import("./camera/coach.js");
     coach = await createCoach({
-      data, tables, runner, now, say, changed,
+      data, tables, runner, now, say, changed, model: $("camera-model").value,
       elements: { panel: $("camera"), video: $("camera-video"), canvas: $("camera-outline"), status: $("camera-status"),
         echo: $("camera-echo"), problems: $("camera-problems"), skip: $("camera-skip") },
     });
