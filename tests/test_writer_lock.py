@@ -108,13 +108,14 @@ sys.stdin.readline()
 
 
 def test_a_try_takes_a_free_lock_and_never_waits_for_a_held_one(tmp_path: Path) -> None:
-    """`try_acquire` (the event loop's write, web/offload.py): it takes the lock when no one holds it, as `acquire`
-    would, and says False at once when another process or another thread of this one holds it."""
+    """`acquire(blocking=False)` (the event loop's write, web/offload.py): it takes the lock when no one holds it,
+    as a blocking `acquire` would, and says False at once when another process or another thread of this one
+    holds it."""
     path = tmp_path / "db-writers"
     lock = WriterLock(str(path))
-    assert lock.try_acquire()
+    assert lock.acquire(blocking=False)
     assert held_elsewhere(path)
-    assert lock.try_acquire(), "re-entrant in the thread that holds it"
+    assert lock.acquire(blocking=False), "re-entrant in the thread that holds it"
     lock.release()
     assert held_elsewhere(path)
     lock.release()
@@ -124,7 +125,7 @@ def test_a_try_takes_a_free_lock_and_never_waits_for_a_held_one(tmp_path: Path) 
     try:
         assert holder.stdout is not None
         assert holder.stdout.readline().strip() == b"holding"
-        assert not lock.try_acquire()
+        assert not lock.acquire(blocking=False)
         # A failed try leaves nothing behind: another thread of this process gets the thread lock at once.
         results: list[bool] = []
         probe = threading.Thread(target=lambda: results.append(lock._thread.acquire(blocking=False)))
@@ -135,5 +136,5 @@ def test_a_try_takes_a_free_lock_and_never_waits_for_a_held_one(tmp_path: Path) 
         holder.communicate(b"\n")
 
     # The probe thread ended holding the thread lock: this thread's try says False at once, not waiting for it.
-    assert not lock.try_acquire()
+    assert not lock.acquire(blocking=False)
     assert not held_elsewhere(path)

@@ -83,33 +83,22 @@ class WriterLock:
         self._fd: int | None = None
         self._pid = 0
 
-    def acquire(self) -> None:
-        self._thread.acquire()
-        self._depth += 1
-        if self._depth == 1 and self._path is not None:
-            import fcntl
-
-            try:
-                fcntl.flock(self._file(), fcntl.LOCK_EX)
-            except BaseException:
-                self._depth -= 1
-                self._thread.release()
-                raise
-
-    def try_acquire(self) -> bool:
-        """`acquire` if no writer in this process or any other holds the lock now; False at once otherwise."""
-        if not self._thread.acquire(blocking=False):
+    def acquire(self, blocking: bool = True) -> bool:
+        """Take the lock, waiting for any writer in this process or another that holds it; or, not `blocking`,
+        False at once (holding nothing) when one does, which is how the event loop writes only when it need not
+        wait (web/offload.py). True when taken."""
+        if not self._thread.acquire(blocking):
             return False
         self._depth += 1
         if self._depth == 1 and self._path is not None:
             import fcntl
 
             try:
-                fcntl.flock(self._file(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(self._file(), fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BaseException as exc:
                 self._depth -= 1
                 self._thread.release()
-                if isinstance(exc, BlockingIOError):
+                if isinstance(exc, BlockingIOError) and not blocking:
                     return False
                 raise
         return True

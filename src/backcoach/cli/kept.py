@@ -4,8 +4,8 @@ again by any command that changed the person's record, while it has the applicat
 Why the refresh: a kept plan is printed by the standard library alone, in a tenth of the time the full path takes
 (importing SQLAlchemy and pydantic and building the plan). Every write makes it stale, so without a refresh the
 plan right after `backcoach log` always took the full path. The command that wrote has all of that loaded and the
-database open: building the plan there costs it about a tenth of a second, not the next command's second. A change made
-elsewhere (the web app, another process) still makes the next `plan --json` plan in full, as before.
+database open: building the plan there costs it about a tenth of a second, not the next command's second. A change
+made elsewhere (the web app, another process) still makes the next `plan --json` plan in full, as before.
 """
 
 from __future__ import annotations
@@ -60,21 +60,16 @@ def refresh(runtime: Runtime, user: int) -> None:
     `plan --json`, which then plans, or refuses, as it would have."""
     from backcoach import content
     from backcoach.app import snapshots
+    from backcoach.cli.base import plan_request
     from backcoach.domain.errors import BackcoachError
-    from backcoach.domain.planner import PlanRequest
 
     request = snapshots.kept_request(content.cache_dir())
     if request is None:
         return
     try:
         on = dt.date.fromisoformat(request["date"]) if request["date"] is not None else None
-        planned = PlanRequest(
-            minutes=request["minutes"],
-            equipment=frozenset(request["equipment"]),
-            floor=request["floor"],
-            level=request["level"],
-        )
-        snapshot, output = plan_json(runtime, user, planned, on)
+        options = (request["minutes"], frozenset(request["equipment"]), not request["floor"], request["level"])
+        snapshot, output = plan_json(runtime, user, plan_request(*options), on)
         keep(runtime, user, snapshot, request, output)
     except (BackcoachError, KeyError, TypeError, ValueError):
         return

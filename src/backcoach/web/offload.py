@@ -57,7 +57,7 @@ async def write(request: Request, fn: Callable[P, T], *args: P.args, **kwargs: P
     if writer is None:
         return await run_in_threadpool(fn, *args, **kwargs)
     lock = request.app.state.runtime.writer_lock
-    if lock is not None and lock.try_acquire():
+    if lock is not None and lock.acquire(blocking=False):
         try:
             return fn(*args, **kwargs)
         finally:

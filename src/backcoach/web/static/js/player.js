@@ -317,23 +317,23 @@ if (localStorage.getItem(CAMERA) === "1") {
   cameraInstalled();
 }
 
-// Opens the camera and runs the framing check before the first exercise; on any failure the session runs on
-// the timer, and the page says why.
-// What the camera says, in its panel and in the copy a phone shows beside the countdown (aria-hidden: the panel's
-// line is the one announced).
+// What the camera says, in its panel and in the copy a phone shows beside the countdown (the panel is below the
+// controls there; the copy is aria-hidden: the panel's line is the one announced).
 function cameraSays(text) {
   setText("camera-status", text);
   setText("camera-echo", text);
 }
+// Opens the camera and runs the framing check before the first exercise; on any failure the session runs on
+// the timer, and the page says why.
 async function startCoach() {
   $("camera").hidden = false;
   cameraSays("Starting the camera…");
   try {
     const { createCoach } = await import("./camera/coach.js");
     coach = await createCoach({
-      data, tables, runner, now, say, changed, model: $("camera-model").value,
-      elements: { panel: $("camera"), video: $("camera-video"), canvas: $("camera-outline"), status: $("camera-status"),
-        echo: $("camera-echo"), problems: $("camera-problems"), skip: $("camera-skip") },
+      data, tables, runner, now, say, show: cameraSays, changed, model: $("camera-model").value,
+      elements: { panel: $("camera"), video: $("camera-video"), canvas: $("camera-outline"),
+        problems: $("camera-problems"), skip: $("camera-skip") },
     });
   } catch (error) {
     $("camera").classList.add("off");

@@ -95,7 +95,7 @@ async function prepare(data, tables) {
 }
 
 // Starts the camera and the worker; rejects with the browser's reason (NotAllowedError when refused).
-export async function createCoach({ data, tables, runner, now, say, changed, elements, model = "lite" }) {
+export async function createCoach({ data, tables, runner, now, say, show, changed, elements, model = "lite" }) {
   const plan = await prepare(data, tables);
   const camera = await startCamera({ facing: "user", model, video: elements.video });
   const state = plan.items.map(() => ({ driven: false, trackers: [], consumed: 0, used: false }));
@@ -110,11 +110,6 @@ export async function createCoach({ data, tables, runner, now, say, changed, ele
   let lastPoseAt = performance.now();
   const context = elements.canvas.getContext("2d");
 
-  const show = (text) => {
-    if (elements.status.textContent !== text) elements.status.textContent = text;
-    // The copy beside the countdown (a phone shows it there: the panel is below the controls); never announced.
-    if (elements.echo && elements.echo.textContent !== text) elements.echo.textContent = text;
-  };
   const current = () => (runner.current === null ? null : runner.current.item);
   const repsOf = (s) => s.trackers.reduce((sum, t) => sum + t.summary().reps, 0);
 
