@@ -28,7 +28,8 @@ WHY: dict[str, str] = {
     "plan.p50": "The framework's per-request work plus one loopback round trip; nothing is built on a hit.",
     "plan.yardstick": "Both pay the same token read; the plan adds five query options to parse and a larger body.",
     "plan.postgresql": "The token's read is a round trip to a PostgreSQL server that shares the two cores.",
-    "first-plan.cpu": "Reading six weeks of attempts (about 330 rows here) through SQLAlchemy, about half of it; "
+    "first-plan.cpu": "Reading the last two weeks' attempts and each exercise's last two days (about 100 rows here; "
+    "SQLite hands each row to Python for a microsecond or more), the screen, the preferences and the revision; "
     "the dose decisions, the advanced check and the plan are memoised by what they read, so only what the change "
     "touched is worked out again (a preferences edit changes the request, so that plan is built afresh)",
     "writes.rps": "One writer at a time (SQLite's lock: a write runs on the event loop when no writer holds the "

@@ -48,8 +48,9 @@ class DateBeforeHistory(InvalidInput):
 
 @dataclass(frozen=True)
 class DoseHistory:
-    """What the dose rules read for one day, and no more: each exercise's attempts in the last 6 weeks (and its
-    last two however old), the pain before every session of the last 14 days, and the first attempt of all."""
+    """What the dose rules read for one day, and no more: each exercise's attempts on its last two days (however
+    old) and in the last 14 days, the pain before every session of the last 14 days, and the first attempt of
+    all. The rules decide the same on this as on the whole history (a property test holds them to it)."""
 
     on: dt.date
     rows: dict[str, tuple[AttemptRow, ...]]

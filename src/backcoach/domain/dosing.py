@@ -60,10 +60,12 @@ REST_DAYS = 7
 STEP = 0.2
 """A step up changes one thing by about a fifth (at least 1)."""
 ADVANCED_AFTER_DAYS = 14
-HISTORY_DAYS = RESTART_DAYS
-"""How far back the rules ever look: beyond this, an exercise starts again whatever happened before."""
+HISTORY_DAYS = ADVANCED_AFTER_DAYS
+"""Every attempt in these days is read (the advanced check reads them all); before them, each exercise's last
+days (`HISTORY_LAST`) and nothing else: no rule reads more."""
 HISTORY_LAST = 2
-"""And each exercise's last attempts however old, so time away can be measured."""
+"""The days of an exercise its dose decision reads: its last two (however old, so time away can be measured);
+several sessions on one day count as one day."""
 
 
 @dataclass(frozen=True)

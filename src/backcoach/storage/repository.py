@@ -104,22 +104,17 @@ _ATTEMPT = (
     SessionItemRow.camera["reps"].as_integer().label("camera_reps"),
 )
 # Built once: composing a statement costs more than running it, and a plan after every change runs these.
+# Each exercise's days, newest first: the dose rules read an exercise's last two days (several sessions on one day
+# count as one day), so a day is what is ranked, not an attempt.
+_DAY = func.dense_rank().over(partition_by=SessionItemRow.exercise, order_by=SessionRow.date.desc()).label("day")
 _RECENT = (
     select(*_ATTEMPT)
     .join(SessionRow, SessionRow.id == SessionItemRow.session_id)
     .where(SessionRow.user_id == bindparam("user"), SessionRow.date > bindparam("since"))
     .order_by(SessionRow.date, SessionRow.id, SessionItemRow.position)
 )
-_RANKED = (
-    select(
-        *_ATTEMPT,
-        func.row_number()
-        .over(
-            partition_by=SessionItemRow.exercise,
-            order_by=(SessionRow.date.desc(), SessionRow.id.desc(), SessionItemRow.position.desc()),
-        )
-        .label("n"),
-    )
+_OLDER_DAYS = (
+    select(*_ATTEMPT, SessionRow.id.label("session"), SessionItemRow.position.label("position"), _DAY)
     .join(SessionRow, SessionRow.id == SessionItemRow.session_id)
     .where(
         SessionItemRow.user_id == bindparam("user"),
@@ -128,7 +123,11 @@ _RANKED = (
     )
     .subquery()
 )
-_OLDER = select(_RANKED).where(_RANKED.c.n <= bindparam("last")).order_by(_RANKED.c.date, _RANKED.c.n.desc())
+_OLDER = (
+    select(*list(_OLDER_DAYS.c)[: len(_ATTEMPT)], _OLDER_DAYS.c.day)
+    .where(_OLDER_DAYS.c.day <= bindparam("last"))
+    .order_by(_OLDER_DAYS.c.date, _OLDER_DAYS.c.session, _OLDER_DAYS.c.position)
+)
 _PAINS = (
     select(SessionRow.date, SessionRow.pain_before)
     .where(SessionRow.user_id == bindparam("user"), SessionRow.date >= bindparam("since"))
@@ -512,27 +511,28 @@ class UserRepository:
     def recent_attempts(
         self, since: dt.date, exercises: Iterable[str], last: int = 2
     ) -> tuple[list[AttemptRow], dt.date | None]:
-        """What the dose rules read, and no more: every attempt after `since`, and for each of `exercises` its
-        `last` attempts however old, oldest first (by date, then the order stored); and the date of the earliest
-        attempt of all.
+        """What the dose rules read, and no more: every attempt after `since`, and for each of `exercises` the
+        attempts on its `last` days however old (several sessions on one day count as one day), oldest first (by
+        date, then the order stored); and the date of the earliest attempt of all.
 
-        Index lookups instead of ranking the person's whole history: the recent sessions by date, then, only for
-        the exercises with fewer than `last` recent attempts, their latest older ones (usually none: most of the
-        catalogue is never done, or done every week)."""
+        Index lookups instead of ranking the person's whole history: the sessions after `since` by date, then,
+        only for the exercises with fewer than `last` days among them, their latest older days (usually none: most
+        of the catalogue is never done, or done every week). SQLite finds rows far faster than it hands them to
+        Python, so the fewer rows the better: ranking in SQL to return fewer was slower still (measured)."""
         # Through the session's connection, not the session: these are plain rows, and the ORM's result handling
-        # would cost more than the query (a plan reads every attempt of the last six weeks).
+        # would cost more than the query.
         conn = self.db.connection()
         recent = [AttemptRow._make(row) for row in conn.execute(_RECENT, {"user": self.user_id, "since": since}).all()]
-        counts: dict[str, int] = {}
+        days: dict[str, set[dt.date]] = {}
         for row in recent:
-            counts[row.exercise] = counts.get(row.exercise, 0) + 1
-        wanted = {e: last - counts.get(e, 0) for e in exercises if counts.get(e, 0) < last}
+            days.setdefault(row.exercise, set()).add(row.date)
+        wanted = {e: last - len(days.get(e, ())) for e in exercises if len(days.get(e, ())) < last}
         older: list[AttemptRow] = []
         if wanted:
             found = conn.execute(
                 _OLDER, {"user": self.user_id, "since": since, "exercises": list(wanted), "last": last}
             )
-            older = [AttemptRow(*row[:-1]) for row in found if row[-1] <= wanted[row[0]]]
+            older = [AttemptRow._make(row[:-1]) for row in found if row[-1] <= wanted[row[0]]]
         earliest = conn.execute(_EARLIEST, {"user": self.user_id}).scalar()
         return older + recent, earliest
 
