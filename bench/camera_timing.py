@@ -1,12 +1,17 @@
-"""The web Player's step-boundary timing while the camera coach runs the real lite model on a fake webcam.
+"""The web Player's step-boundary timing with the camera coach on, the real lite model and a fake webcam.
 
 Not a test: `make bench` runs it (or `.venv/bin/python -m bench.camera_timing`) after scripts/ensure-pose and
 scripts/ensure-test-media. It serves the app, signs a person up with plan options that give a session on a chair
 (on this machine the upper trunk rotation and the seated back extension, which the camera cannot follow, so every
 step keeps its timer), switches the camera on in the Player and plays the whole session in real time (about four
-minutes) while the pose worker reads every frame it can. player.js marks each step as it begins with the moment it
-was due; the error of each boundary is the difference. Target (issue 16): p99 under 10 ms. Writes
-bench/results/camera_timing.json.
+minutes each), twice:
+- as shipped: the coach lets the model rest through exercises on the timer (docs/camera.md, "When the model runs"),
+  so this is the Player with the camera open and the model idle;
+- with the model reading every frame it can throughout: the bench starts a second reader on the same page
+  (camera.js's `startCamera`, as the coach does), which is what the Player's clock shares the machine with through
+  an exercise the camera drives (its intro, rests and side changes keep their timers).
+player.js marks each step as it begins with the moment it was due; the error of each boundary is the difference.
+Target (issue 16): p99 under 10 ms. Writes bench/results/camera_timing.json.
 """
 
 from __future__ import annotations
@@ -36,11 +41,18 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def session(browser: Any, base: str) -> dict[str, Any]:
+# A second reader of the webcam on the Player's page, reading every frame it can for the whole session.
+READ_THROUGHOUT = """async () => {
+  const { startCamera } = await import("/static/js/camera/camera.js");
+  window.benchReader = await startCamera({ model: "lite" });
+}"""
+
+
+def session(browser: Any, base: str, *, email: str, read_throughout: bool) -> dict[str, Any]:
     context = browser.new_context()
     page = context.new_page()
     page.goto(f"{base}/signup")
-    page.get_by_label("Email").fill("timing@example.org")
+    page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
     page.get_by_label("How old are you?").fill("42")
@@ -52,27 +64,24 @@ def session(browser: Any, base: str) -> dict[str, Any]:
     page.wait_for_url(f"{base}/today")
     page.goto(f"{base}/player?speed=1")
     page.get_by_role("switch", name="Use camera").check()
+    if read_throughout:
+        page.evaluate(READ_THROUGHOUT)
     started = time.monotonic()
     page.get_by_role("button", name="Start").click()
     page.wait_for_selector("#after:not([hidden])", timeout=15 * 60_000)
     wall = time.monotonic() - started
     result: dict[str, Any] = page.evaluate(MARKS)
+    result["coach_model"] = page.evaluate("() => document.getElementById('camera').dataset.model || null")
+    result["reader_poses"] = page.evaluate("() => window.benchReader ? window.benchReader.stats.poses : 0")
     context.close()
     result["wall_s"] = round(wall, 3)
     return result
 
 
-def run() -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp:
-        clip = write_y4m(photo(), Path(tmp) / "webcam.y4m")
-        load_before = os.getloadavg()[0]
-        with serve(Path(tmp) / "home") as base, webcam_browser(clip) as browser:
-            measured = session(browser, base)
-        load_after = os.getloadavg()[0]
+def summary(measured: dict[str, Any]) -> dict[str, Any]:
     # The first step starts when the person presses Start; every later one has a moment it was due.
     errors = [m["at"] - m["due"] for m in measured["marks"][1:]]
     return {
-        "camera_running": measured["poses"],
         "boundaries": len(errors),
         "p50_ms": round(percentile(errors, 0.50), 3),
         "p99_ms": round(percentile(errors, 0.99), 3),
@@ -85,19 +94,38 @@ def run() -> dict[str, Any]:
         "over_10_ms": sum(e >= 10 for e in errors),
         "wall_s": measured["wall_s"],
         "camera_status": measured["status"],
-        "load_average_before": load_before,
-        "load_average_after": load_after,
-        "cpus": os.cpu_count(),
-        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "outline_drawn": measured["poses"],
+        "coach_model": measured["coach_model"],
+        "poses_read_by_the_second_reader": measured["reader_poses"],
     }
+
+
+def run() -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = write_y4m(photo(), Path(tmp) / "webcam.y4m")
+        with serve(Path(tmp) / "home") as base, webcam_browser(clip) as browser:
+            for name, throughout in (("as_shipped", False), ("model_reading_throughout", True)):
+                load_before = os.getloadavg()[0]
+                measured = session(
+                    browser, base, email=f"{name.replace('_', '-')}@example.org", read_throughout=throughout
+                )
+                result[name] = {
+                    **summary(measured),
+                    "load_average_before": load_before,
+                    "load_average_after": os.getloadavg()[0],
+                }
+    return {**result, "cpus": os.cpu_count(), "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
 
 
 def main() -> None:
     result = run()
     save("camera_timing", result)
     print(result)
-    ok = result["camera_running"] and result["p99_ms"] < 10
-    print(f"step boundaries with the camera on: p99 {result['p99_ms']} ms: {'OK' if ok else 'MISSED'}")
+    for name in ("as_shipped", "model_reading_throughout"):
+        p99 = result[name]["p99_ms"]
+        verdict = "OK" if p99 < 10 else "MISSED"
+        print(f"step boundaries with the camera on, {name.replace('_', ' ')}: p99 {p99} ms: {verdict}")
 
 
 if __name__ == "__main__":

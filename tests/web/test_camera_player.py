@@ -87,6 +87,12 @@ WATCH_PART = r"""
     const part = panel && panel.dataset.part;
     if (part && part !== last) { last = part; channel.postMessage(part); }
   }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-part"] });
+  // Whether the model read frames or rested, on each exercise ("bridge:reading").
+  window.modelStates = new Set();
+  new MutationObserver(() => {
+    const panel = document.getElementById("camera");
+    if (panel && panel.dataset.model) window.modelStates.add(`${panel.dataset.exercise}:${panel.dataset.model}`);
+  }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-model", "data-exercise"] });
   // The most repetitions the status has said were counted: a status lasts only until the next one, which on a
   // loaded machine can come before a polling test looks.
   window.countedMost = 0;
@@ -216,9 +222,13 @@ def test_the_camera_counts_the_repetitions_and_holds_of_the_whole_session(
         page.wait_for_selector("#done:not([hidden])")
         page.wait_for_function("() => document.getElementById('sync').textContent === 'All saved.'", timeout=20_000)
         [session] = api_sessions(page, server)
+        model_states = set(page.evaluate("() => [...window.modelStates]"))
         context.close()
 
     assert "partial" not in session
+    # The model rests through an exercise on the timer, and reads through every one the camera measures.
+    for k, item in enumerate(session["items"]):
+        assert f"{item['exercise']}:{'reading' if k in truth else 'resting'}" in model_states, (k, model_states)
     for k, item in enumerate(session["items"]):
         if k not in truth:
             assert "camera" not in item, item

@@ -18,9 +18,12 @@ export async function cameraStatus() {
 export async function startCamera({ facing = "user", model = "lite", video = null } = {}) {
   const worker = new Worker(WORKER, { type: "module" });
   const listeners = new Set();
-  const stats = { sent: 0, dropped: 0, poses: 0 };
+  const stats = { sent: 0, dropped: 0, poses: 0, rested: 0 };
   let stream = null;
   let busy = false;
+  // While false, frames go by unread: the video stays open (so reading starts again on the next frame) but the
+  // model does no work, and the page's own thread keeps the core it would have shared with it.
+  let reading = true;
   let stopped = false;
   let failure = null;
 
@@ -69,6 +72,10 @@ export async function startCamera({ facing = "user", model = "lite", video = nul
   const onFrame = async (now) => {
     if (stopped) return;
     element.requestVideoFrameCallback(onFrame);
+    if (!reading) {
+      stats.rested += 1;
+      return;
+    }
     if (busy) {
       stats.dropped += 1;
       return;
@@ -136,5 +143,10 @@ export async function startCamera({ facing = "user", model = "lite", video = nul
     };
   }
 
-  return { model, video: element, stats, subscribe, poses, stop, get failure() { return failure; } };
+  return {
+    model, video: element, stats, subscribe, poses, stop,
+    get failure() { return failure; },
+    get reading() { return reading; },
+    set reading(on) { reading = Boolean(on); },
+  };
 }

@@ -111,6 +111,20 @@ export async function createCoach({ data, tables, runner, now, say, show, change
   const context = elements.canvas.getContext("2d");
 
   const current = () => (runner.current === null ? null : runner.current.item);
+
+  // The model reads frames only while something needs a pose: a framing check, or an exercise the camera drives.
+  // Through an exercise on the timer it rests, so a phone is spared the work (and the heat), and the Player's clock
+  // keeps the second core to itself (docs/camera.md, "When the model runs").
+  function pace() {
+    const k = current();
+    const needed = !stopped && (framing !== null || (k !== null && state[k].driven));
+    if (camera.reading === needed) return;
+    camera.reading = needed;
+    elements.panel.dataset.model = needed ? "reading" : "resting";
+    // Resting is not a lost picture: the watchdog's time starts again when reading does.
+    if (needed) lastPoseAt = performance.now();
+    else context.clearRect(0, 0, elements.canvas.width, elements.canvas.height);
+  }
   const repsOf = (s) => s.trackers.reduce((sum, t) => sum + t.summary().reps, 0);
 
   function draw(pose) {
@@ -174,6 +188,7 @@ export async function createCoach({ data, tables, runner, now, say, show, change
     checked = { position: plan.items[item].position, ok };
     if (!ok) show(WORDS.skipped);
     resolve(ok);
+    pace();
     changed();
   }
 
@@ -187,6 +202,7 @@ export async function createCoach({ data, tables, runner, now, say, show, change
     framing = { item: k, name: item.name, setup: item.setup, okSince: null, main: null, resolve, promise };
     elements.panel.classList.add("checking");
     elements.skip.hidden = false;
+    pace();
     show(`Camera check for the ${item.name.toLowerCase()}: place the camera so it sees you side-on.`);
     if (latest) judge(latest);
     return promise;
@@ -251,6 +267,7 @@ export async function createCoach({ data, tables, runner, now, say, show, change
     show(words);
     say(words);
     if (runner.waiting) runner.proceed(now());
+    pace();
     changed();
   }
 
@@ -299,13 +316,50 @@ export async function createCoach({ data, tables, runner, now, say, show, change
     holding = false;
   }
 
+  // What step `index` (of item `step.item`) starts for the camera: a framing check on the way in, whether the camera
+  // drives the item, a new tracker for a new side, a hold that waits for the position.
+  function started(step, index) {
+    if (stopped || step.item === null) return;
+    const k = step.item;
+    const item = plan.items[k];
+    elements.panel.dataset.exercise = item.exercise;
+    if (step.kind === "transition" && needsCheck(k)) {
+      if (runner.index === index) checkOnTheWay(k, index);
+    } else if (step.kind === "intro") {
+      state[k].driven = item.measurable && checked.ok && checked.position === item.position;
+      state[k].fresh = true;
+      if (!item.measurable) show(item.note);
+      else if (state[k].driven) show(`The camera counts the ${item.name.toLowerCase()}.`);
+    } else if (step.kind === "switch-side") {
+      // The person turns round: a new tracker calibrates on the new side's start position.
+      state[k].fresh = true;
+    } else if (step.kind === "rep" && state[k].driven && state[k].fresh) {
+      // Started on the first pose of the first movement, when the person is in the start position the tracker
+      // calibrates on (not during the intro, while they get down onto the mat or turn round), and told the side
+      // that pose shows nearer the camera.
+      state[k].fresh = false;
+      state[k].pending = true;
+    }
+    if (state[k].fresh && (step.kind === "intro" || step.kind === "switch-side") && state[k].driven) {
+      elements.panel.dataset.part = `${item.exercise}:${state[k].trackers.length + 1}`;
+    }
+    if (step.kind === "hold" && runner.index === index && state[k].driven && item.measuresHold && !holding) {
+      runner.wait(now(), index);
+      show(WORDS.holdFirst);
+    }
+  }
+
   return {
     model,
     get stopped() { return stopped; },
     // Before the first exercise: the check for the first measured item, if there is one.
     async start() {
       const first = plan.items.findIndex((item) => item.measurable);
-      if (first < 0) { show("None of today's exercises can be followed by the camera: follow the timer."); return; }
+      if (first < 0) {
+        show("None of today's exercises can be followed by the camera: follow the timer.");
+        pace();
+        return;
+      }
       await checkFraming(first);
     },
     skipFraming() { endFraming(false); },
@@ -329,34 +383,8 @@ export async function createCoach({ data, tables, runner, now, say, show, change
     stepStarted(step, index) {
       // A wait belongs to the step it was for (Next, Back or Skip may end one without a pose seeing it end).
       waitSince = null;
-      if (stopped || step.item === null) return;
-      const k = step.item;
-      const item = plan.items[k];
-      elements.panel.dataset.exercise = item.exercise;
-      if (step.kind === "transition" && needsCheck(k)) {
-        if (runner.index === index) checkOnTheWay(k, index);
-      } else if (step.kind === "intro") {
-        state[k].driven = item.measurable && checked.ok && checked.position === item.position;
-        state[k].fresh = true;
-        if (!item.measurable) show(item.note);
-        else if (state[k].driven) show(`The camera counts the ${item.name.toLowerCase()}.`);
-      } else if (step.kind === "switch-side") {
-        // The person turns round: a new tracker calibrates on the new side's start position.
-        state[k].fresh = true;
-      } else if (step.kind === "rep" && state[k].driven && state[k].fresh) {
-        // Started on the first pose of the first movement, when the person is in the start position the tracker
-        // calibrates on (not during the intro, while they get down onto the mat or turn round), and told the side
-        // that pose shows nearer the camera.
-        state[k].fresh = false;
-        state[k].pending = true;
-      }
-      if (state[k].fresh && (step.kind === "intro" || step.kind === "switch-side") && state[k].driven) {
-        elements.panel.dataset.part = `${item.exercise}:${state[k].trackers.length + 1}`;
-      }
-      if (step.kind === "hold" && runner.index === index && state[k].driven && item.measuresHold && !holding) {
-        runner.wait(now(), index);
-        show(WORDS.holdFirst);
-      }
+      started(step, index);
+      pace();
     },
     // The record's `camera` object for item `k`, or null when the camera did not measure it.
     measured(k) {
