@@ -16,6 +16,7 @@ build the steps); a property test holds the two equal for every exercise and dos
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, get_args
@@ -55,10 +56,14 @@ class Step:
         return asdict(self)
 
 
+@functools.lru_cache(maxsize=8192)
 def resolve(prescription: Prescription) -> Prescription:
     """Make a prescription concrete enough to time: every count a guided session needs gets a value.
 
-    A vague field stays vague in the catalogue; here it takes the timing model's cautious default.
+    A vague field stays vague in the catalogue; here it takes the timing model's cautious default. Worked out once
+    per distinct prescription: a plan resolves every eligible exercise's dose, the doses repeat from plan to plan,
+    and copying a model costs several times what looking it up does. Prescriptions are immutable, so callers may
+    share the result.
     """
     reps = prescription.reps or START_REPS
     if prescription.target_reps is not None:
