@@ -78,10 +78,10 @@ def read_dose_history(
     """`dose_history` inside a unit of work the caller holds; `zone` is the person's time zone."""
     day = on or runtime.today(zone)
     since = day - dt.timedelta(days=dosing.HISTORY_DAYS)
-    latest = repo.latest_session_date()
+    latest, earliest = repo.history_span()
     if on is not None and latest is not None and on < latest:
         raise DateBeforeHistory(on, latest)
-    rows, earliest = repo.recent_attempts(since, runtime.catalogue.exercises, last=dosing.HISTORY_LAST)
+    rows = repo.recent_attempts(since, runtime.catalogue.exercises, last=dosing.HISTORY_LAST)
     pains = tuple(repo.pains_before(day - dt.timedelta(days=dosing.BASELINE_DAYS)))
     grouped: dict[str, list[AttemptRow]] = {}
     for row in rows:
@@ -207,9 +207,9 @@ def plan_snapshot(
     saved preferences with any option given over them."""
     now = runtime.now()
     with runtime.unit(user_id) as repo:
-        revision = repo.revision()
-        # Read even with a request given: the person's time zone says which day "today" is.
-        saved = preferences.restore(repo.preferences())
+        # The preferences are read even with a request given: the person's time zone says which day "today" is.
+        revision, stored_preferences = repo.revision_and_preferences()
+        saved = preferences.restore(stored_preferences)
         zone = preferences.zone_of(runtime, saved)
         stored = repo.latest_screening()
         if request is None:

@@ -147,6 +147,8 @@ _EARLIEST = (
     .order_by(SessionRow.date)
     .limit(1)
 )
+# Both ends of the record in one statement: a plan after every change reads them.
+_SPAN = select(_LATEST_DATE.scalar_subquery(), _EARLIEST.scalar_subquery())
 
 
 _TOKEN = (
@@ -155,6 +157,7 @@ _TOKEN = (
     .where(AuthToken.token_hash == bindparam("hash"), AuthToken.kind == bindparam("kind"))
 )
 _REVISION = select(User.revision).where(User.id == bindparam("user"))
+_REVISION_AND_PREFERENCES = select(User.revision, User.preferences).where(User.id == bindparam("user"))
 
 # The writes every session makes, on the tables rather than the mapped classes: an ORM-enabled INSERT or UPDATE
 # builds its statement, its cache key and (for an UPDATE) an evaluator for the objects in the session on every call,
@@ -352,6 +355,13 @@ class UserRepository:
         prefs = _reader(self.db).execute(_PREFERENCES, {"user": self.user_id}).scalar()
         return dict(prefs) if prefs else None
 
+    def revision_and_preferences(self) -> tuple[int, dict[str, Any] | None]:
+        """`revision()` and `preferences()` in one read: a plan needs both."""
+        row = _reader(self.db).execute(_REVISION_AND_PREFERENCES, {"user": self.user_id}).first()
+        if row is None:
+            return 0, None
+        return row[0], dict(row[1]) if row[1] else None
+
     def save_preferences(self, prefs: dict[str, Any]) -> None:
         self._user().preferences = prefs
 
@@ -508,12 +518,10 @@ class UserRepository:
         self.db.flush()
         return True
 
-    def recent_attempts(
-        self, since: dt.date, exercises: Iterable[str], last: int = 2
-    ) -> tuple[list[AttemptRow], dt.date | None]:
+    def recent_attempts(self, since: dt.date, exercises: Iterable[str], last: int = 2) -> list[AttemptRow]:
         """What the dose rules read, and no more: every attempt after `since`, and for each of `exercises` the
         attempts on its `last` days however old (several sessions on one day count as one day), oldest first (by
-        date, then the order stored); and the date of the earliest attempt of all.
+        date, then the order stored).
 
         Index lookups instead of ranking the person's whole history: the sessions after `since` by date, then,
         only for the exercises with fewer than `last` days among them, their latest older days (usually none: most
@@ -533,16 +541,17 @@ class UserRepository:
                 _OLDER, {"user": self.user_id, "since": since, "exercises": list(wanted), "last": last}
             )
             older = [AttemptRow._make(row[:-1]) for row in found if row[-1] <= wanted[row[0]]]
-        earliest = conn.execute(_EARLIEST, {"user": self.user_id}).scalar()
-        return older + recent, earliest
+        return older + recent
 
     def pains_before(self, since: dt.date) -> list[tuple[dt.date, int]]:
         """(date, pain before) of every session from `since` on: the dose rules' baseline and weekly check."""
         rows = self.db.connection().execute(_PAINS, {"user": self.user_id, "since": since})
         return [(d, p) for d, p in rows]
 
-    def latest_session_date(self) -> dt.date | None:
-        return self.db.connection().execute(_LATEST_DATE, {"user": self.user_id}).scalar()
+    def history_span(self) -> tuple[dt.date | None, dt.date | None]:
+        """The date of the latest session, and of the first with an exercise in it (None when there is none)."""
+        latest, earliest = self.db.connection().execute(_SPAN, {"user": self.user_id}).one()
+        return latest, earliest
 
     def latest_session_id(self) -> int | None:
         return self.db.scalars(
