@@ -104,15 +104,15 @@ _ATTEMPT = (
     SessionItemRow.camera["reps"].as_integer().label("camera_reps"),
 )
 # Built once: composing a statement costs more than running it, and a plan after every change runs these.
-# Each exercise's days, newest first: the dose rules read an exercise's last two days (several sessions on one day
-# count as one day), so a day is what is ranked, not an attempt.
-_DAY = func.dense_rank().over(partition_by=SessionItemRow.exercise, order_by=SessionRow.date.desc()).label("day")
 _RECENT = (
     select(*_ATTEMPT)
     .join(SessionRow, SessionRow.id == SessionItemRow.session_id)
     .where(SessionRow.user_id == bindparam("user"), SessionRow.date > bindparam("since"))
     .order_by(SessionRow.date, SessionRow.id, SessionItemRow.position)
 )
+# Each exercise's days before the recent ones, newest first: the dose rules read an exercise's last two days
+# (several sessions on one day count as one day), so a day is what is ranked, not an attempt.
+_DAY = func.dense_rank().over(partition_by=SessionItemRow.exercise, order_by=SessionRow.date.desc()).label("day")
 _OLDER_DAYS = (
     select(*_ATTEMPT, SessionRow.id.label("session"), SessionItemRow.position.label("position"), _DAY)
     .join(SessionRow, SessionRow.id == SessionItemRow.session_id)
