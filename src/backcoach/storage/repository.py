@@ -342,11 +342,6 @@ class UserRepository:
     def email(self) -> str | None:
         return self._user().email
 
-    def revision(self) -> int:
-        """The person's revision; 0 for a person who no longer exists."""
-        found = _reader(self.db).execute(_REVISION, {"user": self.user_id}).scalar()
-        return found if found is not None else 0
-
     def touch(self) -> None:
         """Mark the person's data as changed (`Runtime.unit` calls this after any write)."""
         self.db.execute(_TOUCH, {"user": self.user_id})
@@ -356,7 +351,8 @@ class UserRepository:
         return dict(prefs) if prefs else None
 
     def revision_and_preferences(self) -> tuple[int, dict[str, Any] | None]:
-        """`revision()` and `preferences()` in one read: a plan needs both."""
+        """The person's revision (0 for a person who no longer exists) and their stored preferences, in one read:
+        a plan needs both."""
         row = _reader(self.db).execute(_REVISION_AND_PREFERENCES, {"user": self.user_id}).first()
         if row is None:
             return 0, None
