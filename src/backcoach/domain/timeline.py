@@ -56,7 +56,6 @@ class Step:
         return asdict(self)
 
 
-@functools.lru_cache(maxsize=8192)
 def resolve(prescription: Prescription) -> Prescription:
     """Make a prescription concrete enough to time: every count a guided session needs gets a value.
 
@@ -65,6 +64,13 @@ def resolve(prescription: Prescription) -> Prescription:
     and copying a model costs several times what looking it up does. Prescriptions are immutable, so callers may
     share the result.
     """
+    # Keyed on the fields it was given as well: pydantic's equality ignores them, but a stored record keeps only
+    # those (`exclude_unset`), so without them a result would carry whichever equal prescription came first.
+    return _resolve(prescription, frozenset(prescription.model_fields_set))
+
+
+@functools.lru_cache(maxsize=8192)
+def _resolve(prescription: Prescription, _given: frozenset[str]) -> Prescription:
     reps = prescription.reps or START_REPS
     if prescription.target_reps is not None:
         reps = min(reps, prescription.target_reps)

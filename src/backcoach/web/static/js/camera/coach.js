@@ -122,8 +122,14 @@ export async function createCoach({ data, tables, runner, now, say, show, change
     camera.reading = needed;
     elements.panel.dataset.model = needed ? "reading" : "resting";
     // Resting is not a lost picture: the watchdog's time starts again when reading does.
-    if (needed) lastPoseAt = performance.now();
-    else context.clearRect(0, 0, elements.canvas.width, elements.canvas.height);
+    if (needed) {
+      lastPoseAt = performance.now();
+      return;
+    }
+    // What the model saw before a rest says nothing about where the person is after it: the next framing check
+    // judges only poses read from now on, and the outline goes (poses still in the worker are dropped as they come).
+    latest = null;
+    context.clearRect(0, 0, elements.canvas.width, elements.canvas.height);
   }
   const repsOf = (s) => s.trackers.reduce((sum, t) => sum + t.summary().reps, 0);
 
@@ -282,7 +288,7 @@ export async function createCoach({ data, tables, runner, now, say, show, change
   const unsubscribe = camera.subscribe((message) => {
     if (stopped) return;
     if (message.type === "error") { fail(message.message); return; }
-    if (message.type !== "pose") return;
+    if (message.type !== "pose" || !camera.reading) return;
     latest = message;
     lastPoseAt = performance.now();
     draw(message);
