@@ -406,8 +406,8 @@ class UserRepository:
         return self._screen(row)
 
     def latest_screening(self) -> StoredScreen | None:
-        # Its columns through the connection, not a mapped object: every plan reads it, and loading an ORM object
-        # cost three times the rest of the read.
+        # Its columns through the connection, not a mapped object: every plan reads it, and loading it as an ORM
+        # object cost more than the rest of the read (a first plan after a change 5.20 -> 4.88 ms of CPU).
         row = _reader(self.db).execute(_LATEST_SCREEN, {"user": self.user_id}).first()
         return self._screen(row) if row else None
 
